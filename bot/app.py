@@ -1,0 +1,29 @@
+"""The Flask application factory. Nothing connects at import or at creation."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from .config import Config
+from .db import Database
+from .runtime import Runtime
+from .web import admin, errors, health, webhooks
+
+
+def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
+    if config is None:
+        config = Config.from_env()
+    elif isinstance(config, dict):
+        config = Config.from_env().with_(**config)
+    app = Flask("stickybot")
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.json.sort_keys = False
+    rt = Runtime(config=config, db=Database(config.database_url))
+    app.extensions["stickybot"] = rt
+    errors.install(app)
+    for bp in (health.bp, webhooks.bp, admin.bp):
+        app.register_blueprint(bp)
+    logging.getLogger("stickybot").debug("app created")
+    return app

@@ -1,0 +1,91 @@
+"""The `stickybot` console script, built on Flask's CLI."""
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+import yaml
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import migrate
+from .app import create_app
+from .errors import StickyError
+from .runtime import runtime
+
+
+def _app(*_args, **_kwargs):
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False, add_version_option=False,
+             load_dotenv=False)
+def main():
+    """stickybot: sticky routing from chat channels to your team's Slack."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int, threads: int):
+    """Run the web app and the scheduler in one process (migrations applied first)."""
+    from .server import serve as run_server
+
+    migrate.upgrade(runtime().config.database_url)
+    run_server(current_app._get_current_object(), host, port, threads)
+
+
+@main.command()
+@with_appcontext
+def worker():
+    """Run the scheduler alone (the Procfile's worker process)."""
+    from .scheduler import run_forever
+
+    run_forever(current_app._get_current_object())
+
+
+@main.group()
+def db():
+    """Database commands."""
+
+
+@db.command("upgrade")
+@with_appcontext
+def db_upgrade():
+    """Apply the migrations (the Procfile's release process)."""
+    migrate.upgrade(runtime().config.database_url)
+    click.echo("database is up to date")
+
+
+@main.group()
+def directory():
+    """Load the agent directory."""
+
+
+@directory.command("load")
+@click.argument("file", type=click.File("r"))
+@with_appcontext
+def directory_load(file):
+    """Load teams, agents and (optionally) settings from a YAML file."""
+    from .service.loading import load_directory
+
+    try:
+        data = yaml.safe_load(file)
+    except yaml.YAMLError as exc:
+        raise click.ClickException(f"{file.name} is not valid YAML: {exc}") from None
+    rt = runtime()
+    try:
+        counts = rt.db.transact(lambda session: load_directory(session, data))
+    except StickyError as exc:
+        detail = "".join(f"\n  {d['field']}: {d['message']}" for d in (exc.details or []))
+        raise click.ClickException(f"{file.name}: {exc.message}{detail}\nnothing was loaded") from None
+    rt.committed()
+    click.echo(f"loaded {counts['teams']} teams and {counts['agents']} agents from {file.name}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Engines and transactions.
+
+SQLite: WAL, a busy timeout, and write transactions that take the write lock up front
+(BEGIN IMMEDIATE), so two writers never interleave. PostgreSQL: psycopg 3, pre-pinged
+pool, row locks taken by the store where loads are read and updated. Both: a write
+transaction that loses a race (unique key, deadlock, serialization) is run again.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterator, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlmodel import Session, create_engine
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_RETRYABLE_PG_CODES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+
+
+def normalize_url(url: str) -> str:
+    """Accept the URLs platforms hand out (postgres://, postgresql://) and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    url = normalize_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's begin event, not the driver, open transactions.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        immediate = conn.get_execution_options().get("sticky_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    if isinstance(exc, OperationalError):
+        code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        return code in _RETRYABLE_PG_CODES or "database is locked" in str(exc)
+    if isinstance(exc, DBAPIError):
+        return getattr(getattr(exc, "orig", None), "sqlstate", None) in _RETRYABLE_PG_CODES
+    return False
+
+
+class Database:
+    def __init__(self, url: str):
+        self.engine = make_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.is_postgres = self.engine.dialect.name == "postgresql"
+        self._write_engine = self.engine.execution_options(sticky_write=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction, committed on success and rolled back on any error."""
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def transact(self, work: Callable[[Session], T], attempts: int = 6) -> T:
+        """Run `work` in a write transaction, again from the start if it lost a race."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.write() as session:
+                    return work(session)
+            except (IntegrityError, OperationalError, DBAPIError) as exc:
+                if attempt == attempts or not _retryable(exc):
+                    raise
+                log.info("write transaction lost a race (%s); trying again", type(exc).__name__)
+                time.sleep(0.005 * attempt)
+        raise AssertionError("unreachable")
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,112 @@
+"""The tables. Times are aware UTC datetimes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+
+class WorkspaceSettings(SQLModel, table=True):
+    __tablename__ = "settings"
+    id: int = Field(default=1, primary_key=True)
+    sticky_days: int = 7
+    availability_check: bool = True
+    drain_unassigned: bool = True
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "team"
+    id: str = Field(primary_key=True, max_length=128)
+    name: str = Field(max_length=200)
+
+
+class AgentRow(SQLModel, table=True):
+    __tablename__ = "agent"
+    id: str = Field(primary_key=True, max_length=128)
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320, unique=True)
+    slack_user_id: str | None = Field(default=None, max_length=64, index=True)
+    status: str = Field(default="offline", max_length=16)
+    max_open: int | None = None
+    active: bool = True
+    open_load: int = 0
+    last_assigned: int | None = None
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "membership"
+    agent_id: str = Field(foreign_key="agent.id", primary_key=True, max_length=128)
+    team_id: str = Field(foreign_key="team.id", primary_key=True, max_length=128, index=True)
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+    id: str = Field(primary_key=True, max_length=128)
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+
+
+class StickyLink(SQLModel, table=True):
+    __tablename__ = "sticky_link"
+    customer_id: str = Field(primary_key=True, max_length=128)
+    agent_id: str = Field(max_length=128)
+    last_interaction_at: datetime = Field(index=True)
+
+
+class Conversation(SQLModel, table=True):
+    __tablename__ = "conversation"
+    __table_args__ = (
+        Index("ix_conversation_agent_status", "agent_id", "status"),
+        Index("ix_conversation_status_queued", "status", "queued_at"),
+    )
+    id: str = Field(primary_key=True, max_length=200)
+    customer_id: str = Field(max_length=128, index=True)
+    status: str = Field(max_length=16)  # assigned | unassigned | resolved
+    agent_id: str | None = Field(default=None, max_length=128)
+    team: str | None = Field(default=None, max_length=128)
+    url: str | None = Field(default=None, max_length=2048)
+    channel: str = Field(default="widget", max_length=32)
+    created_at: datetime
+    queued_at: datetime | None = None
+    # The order the queue keeps: a conversation's place in line (smaller = older).
+    queue_seq: int | None = None
+    updated_at: datetime
+
+
+class DecisionRow(SQLModel, table=True):
+    __tablename__ = "decision"
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(max_length=200, index=True)
+    status: str = Field(max_length=16)
+    agent_id: str | None = Field(default=None, max_length=128)
+    team: str | None = Field(default=None, max_length=128)
+    rule: str = Field(max_length=32)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    decided_at: datetime
+    event_id: str | None = Field(default=None, max_length=200)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Idempotency: every accepted delivery's key and the answer it got."""
+
+    __tablename__ = "processed_event"
+    key: str = Field(primary_key=True, max_length=300)
+    conversation_id: str | None = Field(default=None, max_length=200, index=True)
+    answer: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime
+
+
+class OutboxRow(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_due", "state", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default="pending", max_length=16)  # pending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime
+    lease_until: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime
+    sent_at: datetime | None = None

@@ -1,0 +1,42 @@
+"""`stickybot serve`: the app under gunicorn in this process, with the scheduler beside it."""
+from __future__ import annotations
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from .runtime import Runtime
+
+
+class _Embedded(BaseApplication):
+    def __init__(self, app: Flask, options: dict):
+        self.app = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.app
+
+
+def serve(app: Flask, host: str, port: int, threads: int) -> None:
+    rt: Runtime = app.extensions["stickybot"]
+
+    def started(_worker):
+        from .scheduler import start_in_process
+
+        start_in_process(app, rt)
+
+    def stopping(_worker):
+        from .scheduler import stop_in_process
+
+        stop_in_process(rt)
+
+    options = {
+        "bind": f"{host}:{port}", "workers": 1, "worker_class": "gthread", "threads": threads,
+        "accesslog": "-", "graceful_timeout": 20, "timeout": 60,
+        "post_worker_init": started, "worker_exit": stopping,
+    }
+    _Embedded(app, options).run()

@@ -1,0 +1,51 @@
+"""Loading a whole directory (teams, agents, settings) in one transaction."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from ..errors import Invalid
+from . import directory
+
+
+def load_directory(session: Session, data: Any) -> dict:
+    if not isinstance(data, dict):
+        raise Invalid("the file must be a mapping with 'teams' and 'agents' lists")
+    unknown = set(data) - {"teams", "agents", "settings"}
+    if unknown:
+        raise Invalid(f"unknown section(s): {', '.join(sorted(unknown))}; use teams, agents and settings")
+    teams = _entries(data, "teams")
+    agents = _entries(data, "agents")
+    for n, team in enumerate(teams):
+        team_id = _id_of(team, "teams", n)
+        _within(f"teams[{n}]", lambda: directory.put_team(session, team_id, {"name": team.get("name", team_id)}))
+    for n, agent in enumerate(agents):
+        agent_id = _id_of(agent, "agents", n)
+        fields = {k: v for k, v in agent.items() if k != "id"}
+        _within(f"agents[{n}] ({agent_id})", lambda: directory.put_agent(session, agent_id, fields))
+    if data.get("settings") is not None:
+        _within("settings", lambda: directory.patch_settings(session, data["settings"]))
+    return {"teams": len(teams), "agents": len(agents)}
+
+
+def _entries(data: dict, name: str) -> list[dict]:
+    entries = data.get(name) or []
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise Invalid(f"'{name}' must be a list of mappings")
+    return entries
+
+
+def _id_of(entry: dict, section: str, n: int) -> str:
+    value = entry.get("id")
+    if not isinstance(value, str) or not value:
+        raise Invalid(f"{section}[{n}] needs an 'id' (a string)")
+    return value
+
+
+def _within(where: str, work) -> None:
+    try:
+        work()
+    except Invalid as exc:
+        details = [{"field": f"{where}.{d['field']}", "message": d["message"]} for d in (exc.details or [])]
+        raise Invalid(f"{where}: {exc.message}", details=details or None) from None

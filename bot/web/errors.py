@@ -1,0 +1,45 @@
+"""Every error on every HTTP surface, rendered in one place as {"error", "message"[, "details"]}."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import ErrorCode, StickyError
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: (ErrorCode.BAD_REQUEST, "the request could not be read"),
+    404: (ErrorCode.NOT_FOUND, "no such endpoint; see the README for the API"),
+    405: (ErrorCode.METHOD_NOT_ALLOWED, "this endpoint does not take that method"),
+    413: (ErrorCode.TOO_LARGE, "the body is too large: webhook events are at most 64 KiB"),
+    415: (ErrorCode.UNSUPPORTED_MEDIA, "send JSON with Content-Type: application/json"),
+}
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(StickyError)
+    def _sticky(exc: StickyError):
+        return jsonify(exc.body()), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        code, message = _HTTP_CODES.get(exc.code or 500, (ErrorCode.BAD_REQUEST, exc.description or "bad request"))
+        return jsonify({"error": str(code), "message": message}), exc.code
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def _database(exc: Exception):
+        log.warning("database unavailable: %s", type(exc).__name__)
+        body = {"error": str(ErrorCode.UNAVAILABLE),
+                "message": "the database is unavailable right now; nothing was stored, send the request again"}
+        return jsonify(body), 503, {"Retry-After": "5"}
+
+    @app.errorhandler(Exception)
+    def _internal(exc: Exception):
+        log.exception("unhandled error")
+        return jsonify({"error": str(ErrorCode.INTERNAL), "message": "something went wrong on our side; "
+                        "nothing was stored, send the request again"}), 500

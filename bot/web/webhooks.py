@@ -1,0 +1,46 @@
+"""POST /webhooks/widget: our own signed event format."""
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from integrations import signing, widget
+
+from ..errors import ErrorCode, Invalid, NotConfigured, StickyError, Unauthorized
+from ..runtime import runtime
+from ..service import events
+
+bp = Blueprint("webhooks", __name__)
+
+
+def read_body(limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
+    request.max_content_length = limit
+    return request.get_data(cache=True)
+
+
+@bp.post("/webhooks/widget")
+def widget_event():
+    rt = runtime()
+    secret = rt.config.webhook_secret
+    if not secret:
+        raise NotConfigured("STICKY_WEBHOOK_SECRET is not set, so the widget webhook refuses every request; "
+                            "set it and sign events with it")
+    body = read_body(widget.MAX_BODY)
+    try:
+        signing.verify(secret, request.headers.get("X-Sticky-Timestamp"), request.headers.get("X-Sticky-Signature"),
+                       body, time.time(), "v1", "X-Sticky-Timestamp", "X-Sticky-Signature")
+    except signing.SignatureError as exc:
+        raise Unauthorized(str(exc), code=ErrorCode.STALE_TIMESTAMP if exc.stale else ErrorCode.BAD_SIGNATURE)
+    try:
+        event = widget.parse(body)
+    except widget.SchemaError as exc:
+        raise Invalid(str(exc), details=exc.details) from None
+    except ValueError as exc:
+        raise StickyError(str(exc), code=ErrorCode.INVALID_JSON) from None
+    answer = events.handle(rt.db, event)
+    rt.committed()
+    return jsonify(answer)

@@ -1,0 +1,32 @@
+"""The channel-neutral event every chat channel is turned into."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    CREATED = "conversation.created"
+    REOPENED = "conversation.reopened"
+    RESOLVED = "conversation.resolved"
+    ASSIGNED = "conversation.assigned"
+    MESSAGE = "conversation.message"
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    key: str  # idempotency key, scoped by channel
+    type: EventType
+    occurred_at: datetime
+    conversation_id: str
+    customer_id: str | None = None
+    customer_name: str | None = None
+    customer_email: str | None = None
+    conversation_url: str | None = None
+    team: str | None = None
+    assign_agent: str | None = None
+    assign_team: str | None = None
+    availability_check: bool | None = None
+    agent: str | None = None
+    channel: str = "widget"

@@ -1,0 +1,112 @@
+"""Our own signed event format (CONTRACT.md section 3), parsed into an Inbound event."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+from .inbound import EventType, Inbound
+
+MAX_BODY = 64 * 1024
+Id = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Text = Annotated[str, StringConstraints(max_length=320)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class _Conversation(_Strict):
+    id: Id
+    url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+
+
+class _Customer(_Strict):
+    id: Id
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    email: Text | None = None
+
+
+class _Assign(_Strict):
+    agent: Annotated[str, StringConstraints(min_length=1, max_length=320)] | None = None
+    team: Id | None = None
+
+
+class WidgetEvent(_Strict):
+    id: Id
+    type: EventType
+    occurred_at: datetime
+    conversation: _Conversation
+    customer: _Customer | None = None
+    team: Id | None = None
+    assign: _Assign | None = None
+    availability_check: bool | None = None
+    agent: Annotated[str, StringConstraints(min_length=1, max_length=320)] | None = None
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _type(cls, value: Any) -> EventType:
+        if isinstance(value, str) and value in EventType._value2member_map_:
+            return EventType(value)
+        raise ValueError(f"must be one of {', '.join(t.value for t in EventType)}")
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _occurred_at(cls, value: Any) -> datetime:
+        if not isinstance(value, str):
+            raise ValueError("must be an ISO 8601 string with a time zone, e.g. 2026-11-24T10:00:00Z")
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO 8601 string with a time zone, e.g. 2026-11-24T10:00:00Z") from None
+        if moment.tzinfo is None:
+            raise ValueError("needs a time zone (end it with Z or +00:00)")
+        return moment.astimezone(timezone.utc)
+
+
+class SchemaError(Exception):
+    def __init__(self, details: list[dict]):
+        fields = ", ".join(d["field"] for d in details)
+        super().__init__(f"the event does not fit the schema: check {fields}")
+        self.details = details
+
+
+def parse(body: bytes) -> Inbound:
+    """Raise ValueError (not JSON) or SchemaError (wrong shape); return the event otherwise."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("the body is not JSON; send the event as a JSON object") from None
+    if not isinstance(data, dict):
+        raise SchemaError([{"field": "(body)", "message": "must be a JSON object"}])
+    try:
+        event = WidgetEvent.model_validate(data)
+    except ValidationError as exc:
+        raise SchemaError(_details(exc)) from None
+    needs_customer = event.type in (EventType.CREATED, EventType.REOPENED)
+    if needs_customer and event.customer is None:
+        raise SchemaError([{"field": "customer", "message": f"is required for {event.type}"}])
+    if event.type == EventType.ASSIGNED and event.agent is None:
+        raise SchemaError([{"field": "agent", "message": "is required for conversation.assigned: who holds it now"}])
+    customer, assign = event.customer, event.assign
+    return Inbound(
+        key=f"widget:{event.id}", type=event.type, occurred_at=event.occurred_at,
+        conversation_id=event.conversation.id, conversation_url=event.conversation.url,
+        customer_id=customer.id if customer else None,
+        customer_name=customer.name if customer else None,
+        customer_email=customer.email if customer else None,
+        team=event.team, assign_agent=assign.agent if assign else None,
+        assign_team=assign.team if assign else None,
+        availability_check=event.availability_check, agent=event.agent, channel="widget",
+    )
+
+
+def _details(exc: ValidationError) -> list[dict]:
+    out = []
+    for err in exc.errors(include_url=False):
+        field = ".".join(str(p) for p in err["loc"]) or "(body)"
+        message = err["msg"].removeprefix("Value error, ")
+        out.append({"field": field, "message": message})
+    return out

@@ -1,0 +1,1 @@
+"""Alembic migrations; `stickybot db upgrade` applies them."""

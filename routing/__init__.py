@@ -1,0 +1,9 @@
+"""The routing engine: pure decisions, no I/O."""
+from .decide import decide, in_window, pick
+from .memory import MemoryDirectory
+from .model import Agent, Decision, Directory, Event, Link, Outcome, Rule, Settings, Status
+
+__all__ = [
+    "Agent", "Decision", "Directory", "Event", "Link", "MemoryDirectory", "Outcome", "Rule",
+    "Settings", "Status", "decide", "in_window", "pick",
+]

@@ -1,0 +1,39 @@
+"""An in-memory Directory: the unit tests' directory, and a reference for the store's."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from .model import Agent
+
+
+@dataclass
+class MemoryDirectory:
+    agents: dict[str, Agent] = field(default_factory=dict)
+    memberships: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    teams: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, *agents: Agent, memberships: Mapping[str, Sequence[str]] = {}, teams: Sequence[str] = ()):
+        known = set(teams)
+        for names in memberships.values():
+            known.update(names)
+        return cls({a.id: a for a in agents}, {k: tuple(v) for k, v in memberships.items()}, known)
+
+    def agent(self, ref: str) -> Agent | None:
+        if ref in self.agents:
+            return self.agents[ref]
+        wanted = ref.casefold()
+        return next((a for a in self.agents.values() if a.email and a.email.casefold() == wanted), None)
+
+    def team_exists(self, team_id: str) -> bool:
+        return team_id in self.teams
+
+    def members(self, team_id: str) -> Sequence[Agent]:
+        return [a for a in self.agents.values() if a.active and team_id in self.memberships.get(a.id, ())]
+
+    def teams_of(self, agent_id: str) -> Sequence[str]:
+        return self.memberships.get(agent_id, ())
+
+    def everyone(self) -> Sequence[Agent]:
+        return [a for a in self.agents.values() if a.active]

@@ -1,0 +1,117 @@
+"""The vocabulary of a routing decision: what goes in, what comes out."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol, Sequence
+
+
+class Rule(StrEnum):
+    """Rule names are part of the public contract (answers, metrics, /sticky why)."""
+
+    EXPLICIT_AGENT = "explicit_agent"
+    EXPLICIT_TEAM = "explicit_team"
+    EXPLICIT_UNKNOWN = "explicit_unknown"
+    STICKY = "sticky"
+    STICKY_TEAM = "sticky_team"
+    STICKY_TEAMS = "sticky_teams"
+    DEFAULT = "default"
+    UNASSIGNED = "unassigned"
+    QUEUE = "queue"
+    # Not a routing outcome: a reassignment made by a person in the chat tool,
+    # recorded in a conversation's history so that `why` can tell the whole story.
+    MANUAL = "manual"
+
+
+class Status(StrEnum):
+    ONLINE = "online"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+class Outcome(StrEnum):
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    id: str
+    status: Status = Status.ONLINE
+    active: bool = True
+    max_open: int | None = None
+    open_load: int = 0
+    # Position in stickybot's sequence of assignments; None = never assigned.
+    last_assigned: int | None = None
+    email: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return (
+            self.active
+            and self.status == Status.ONLINE
+            and (self.max_open is None or self.open_load < self.max_open)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    sticky_days: int = 7
+    availability_check: bool = True
+    drain_unassigned: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    agent_id: str
+    last_interaction_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What one routing decision is about."""
+
+    customer_id: str
+    occurred_at: datetime
+    team: str | None = None
+    assign_agent: str | None = None
+    assign_team: str | None = None
+    availability_check: bool | None = None
+    # Agents this decision must not pick (a released or deactivated holder).
+    exclude: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    status: Outcome
+    agent: str | None
+    team: str | None
+    rule: Rule
+    reason: str
+
+    @property
+    def assigned(self) -> bool:
+        return self.status == Outcome.ASSIGNED
+
+
+class Directory(Protocol):
+    """Read access to the agent directory, as one decision needs it.
+
+    The store answers from the database (loading only what is asked for);
+    tests answer from memory. Every method is a pure read.
+    """
+
+    def agent(self, ref: str) -> Agent | None:
+        """An agent by id or e-mail, active or not."""
+
+    def team_exists(self, team_id: str) -> bool: ...
+
+    def members(self, team_id: str) -> Sequence[Agent]:
+        """The active members of a team."""
+
+    def teams_of(self, agent_id: str) -> Sequence[str]:
+        """The teams an agent belongs to."""
+
+    def everyone(self) -> Sequence[Agent]:
+        """Every active agent."""

@@ -1,0 +1,202 @@
+"""CONTRACT.md section 2, one row per branch."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from routing import Agent, Event, Link, MemoryDirectory, Rule, Settings, decide, pick
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+
+
+def agent(id, *teams, status="online", load=0, max_open=None, active=True, seq=None, email=None):
+    made = Agent(id=id, status=status, active=active, max_open=max_open, open_load=load,
+                 last_assigned=seq, email=email)
+    TEAMS_OF[made] = teams
+    return made
+
+
+TEAMS_OF: dict[Agent, tuple[str, ...]] = {}
+
+
+def link(agent_id, days_ago=3.0):
+    return Link(agent_id, NOW - timedelta(days=days_ago))
+
+
+def event(**kw):
+    return Event(customer_id="cust_42", occurred_at=kw.pop("at", NOW), **kw)
+
+
+# Directory shared by most rows: alice and carol in billing, bob in billing and vip, dan in no team.
+BASE = [
+    agent("alice", "billing", load=1, email="alice@example.com"),
+    agent("bob", "billing", "vip", load=2),
+    agent("carol", "billing", load=3),
+    agent("dan", load=0),
+]
+
+
+def directory(*overrides, extra=(), teams=("billing", "vip", "empty")):
+    by_id = {a.id: a for a in BASE}
+    for a in overrides:
+        by_id[a.id] = a
+    agents = [*by_id.values(), *extra]
+    return MemoryDirectory.of(*agents, memberships={a.id: TEAMS_OF[a] for a in agents}, teams=teams)
+
+
+CASES = [
+    # name, event kwargs, settings, link, directory, expected (status, agent, team, rule)
+    ("explicit agent by id, whatever its status and load",
+     dict(assign_agent="carol"), Settings(), link("alice"),
+     directory(agent("carol", "billing", status="offline", load=9, max_open=2)),
+     ("assigned", "carol", None, Rule.EXPLICIT_AGENT)),
+    ("explicit agent by e-mail",
+     dict(assign_agent="ALICE@example.com", team="billing"), Settings(), None, directory(),
+     ("assigned", "alice", "billing", Rule.EXPLICIT_AGENT)),
+    ("explicit agent unknown goes to Unassigned",
+     dict(assign_agent="zed"), Settings(), link("alice"), directory(),
+     ("unassigned", None, None, Rule.EXPLICIT_UNKNOWN)),
+    ("explicit agent deactivated goes to Unassigned",
+     dict(assign_agent="carol"), Settings(), None, directory(agent("carol", "billing", active=False)),
+     ("unassigned", None, None, Rule.EXPLICIT_UNKNOWN)),
+    ("explicit agent wins over explicit team",
+     dict(assign_agent="dan", assign_team="vip"), Settings(), None, directory(),
+     ("assigned", "dan", None, Rule.EXPLICIT_AGENT)),
+    ("explicit team with someone available picks by load",
+     dict(assign_team="billing"), Settings(), link("bob"), directory(),
+     ("assigned", "alice", "billing", Rule.EXPLICIT_TEAM)),
+    ("explicit team with nobody available",
+     dict(assign_team="vip", team="billing"), Settings(), None, directory(agent("bob", "billing", "vip", status="away")),
+     ("unassigned", None, "vip", Rule.UNASSIGNED)),
+    ("explicit team that exists but has no members",
+     dict(assign_team="empty"), Settings(), None, directory(),
+     ("unassigned", None, "empty", Rule.UNASSIGNED)),
+    ("explicit team unknown",
+     dict(assign_team="nope", team="billing"), Settings(), link("alice"), directory(),
+     ("unassigned", None, "billing", Rule.EXPLICIT_UNKNOWN)),
+    ("sticky, check off, linked agent away still gets it",
+     dict(team="billing"), Settings(availability_check=False), link("carol"),
+     directory(agent("carol", "billing", status="away", load=3)),
+     ("assigned", "carol", "billing", Rule.STICKY)),
+    ("sticky, check off, linked agent full still gets it",
+     dict(), Settings(availability_check=False), link("carol"),
+     directory(agent("carol", "billing", load=2, max_open=2)),
+     ("assigned", "carol", None, Rule.STICKY)),
+    ("sticky, check on, linked agent available",
+     dict(team="billing"), Settings(), link("carol"), directory(),
+     ("assigned", "carol", "billing", Rule.STICKY)),
+    ("sticky_team: linked agent away, event gives a team",
+     dict(team="billing"), Settings(), link("alice"), directory(agent("alice", "billing", status="away")),
+     ("assigned", "bob", "billing", Rule.STICKY_TEAM)),
+    ("sticky_team never picks the linked agent even if it has the lowest load",
+     dict(team="billing"), Settings(), link("alice"), directory(agent("alice", "billing", load=5, max_open=5)),
+     ("assigned", "bob", "billing", Rule.STICKY_TEAM)),
+    ("sticky_team with nobody else in the team",
+     dict(team="vip"), Settings(), link("bob"), directory(agent("bob", "billing", "vip", status="offline")),
+     ("unassigned", None, "vip", Rule.UNASSIGNED)),
+    ("sticky_teams: no team in the event, pick from the linked agent's teams",
+     dict(), Settings(), link("bob"), directory(agent("bob", "billing", "vip", status="away")),
+     ("assigned", "alice", None, Rule.STICKY_TEAMS)),
+    ("sticky_teams never reaches agents outside the linked agent's teams",
+     dict(), Settings(), link("bob"),
+     directory(agent("bob", "billing", "vip", status="away"), agent("alice", "billing", status="offline"),
+               agent("carol", "billing", status="away")),
+     ("unassigned", None, None, Rule.UNASSIGNED)),
+    ("linked agent in no team and unavailable: Unassigned",
+     dict(), Settings(), link("dan"), directory(agent("dan", status="offline")),
+     ("unassigned", None, None, Rule.UNASSIGNED)),
+    ("default with a team: new customer",
+     dict(team="billing"), Settings(), None, directory(),
+     ("assigned", "alice", "billing", Rule.DEFAULT)),
+    ("default without a team picks from all agents",
+     dict(), Settings(), None, directory(),
+     ("assigned", "dan", None, Rule.DEFAULT)),
+    ("default with nobody available",
+     dict(team="vip"), Settings(), None, directory(agent("bob", "billing", "vip", status="away")),
+     ("unassigned", None, "vip", Rule.UNASSIGNED)),
+    ("default with an unknown event team",
+     dict(team="ghosts"), Settings(), None, directory(),
+     ("unassigned", None, "ghosts", Rule.UNASSIGNED)),
+    ("window at exactly N days still holds",
+     dict(team="billing"), Settings(sticky_days=7), link("carol", days_ago=7), directory(),
+     ("assigned", "carol", "billing", Rule.STICKY)),
+    ("window at N days + 1 s has passed",
+     dict(team="billing"), Settings(sticky_days=7),
+     Link("carol", NOW - timedelta(days=7, seconds=1)), directory(),
+     ("assigned", "alice", "billing", Rule.DEFAULT)),
+    ("sticky_days = 0 turns stickiness off",
+     dict(team="billing"), Settings(sticky_days=0), link("carol", days_ago=0), directory(),
+     ("assigned", "alice", "billing", Rule.DEFAULT)),
+    ("deleted linked agent: normal assignment",
+     dict(team="billing"), Settings(availability_check=False), link("carol"),
+     directory(agent("carol", "billing", active=False)),
+     ("assigned", "alice", "billing", Rule.DEFAULT)),
+    ("linked agent gone from the directory: normal assignment",
+     dict(), Settings(), link("ghost"), directory(),
+     ("assigned", "dan", None, Rule.DEFAULT)),
+    ("a full agent (load = max_open) counts as unavailable",
+     dict(team="billing"), Settings(), link("alice"), directory(agent("alice", "billing", load=3, max_open=3)),
+     ("assigned", "bob", "billing", Rule.STICKY_TEAM)),
+    ("event override turns the check off",
+     dict(team="billing", availability_check=False), Settings(availability_check=True), link("alice"),
+     directory(agent("alice", "billing", status="offline")),
+     ("assigned", "alice", "billing", Rule.STICKY)),
+    ("event override turns the check on",
+     dict(team="billing", availability_check=True), Settings(availability_check=False), link("alice"),
+     directory(agent("alice", "billing", status="offline")),
+     ("assigned", "bob", "billing", Rule.STICKY_TEAM)),
+    ("an excluded linked agent is not sticky",
+     dict(team="billing", exclude=frozenset({"alice"})), Settings(availability_check=False), link("alice"),
+     directory(), ("assigned", "bob", "billing", Rule.DEFAULT)),
+    ("an excluded agent is never picked",
+     dict(exclude=frozenset({"dan"})), Settings(), None, directory(),
+     ("assigned", "alice", None, Rule.DEFAULT)),
+    ("an event older than the link is inside the window",
+     dict(team="billing", at=NOW - timedelta(days=5)), Settings(), link("carol", days_ago=3), directory(),
+     ("assigned", "carol", "billing", Rule.STICKY)),
+]
+
+
+@pytest.mark.parametrize("kw,settings,lnk,dirx,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_decision_follows_the_contract(kw, settings, lnk, dirx, expected):
+    d = decide(event(**kw), settings, lnk, dirx)
+    assert (d.status, d.agent, d.team, d.rule) == expected
+    assert d.reason
+
+
+def test_reason_of_a_returning_customer_names_agent_age_and_window():
+    d = decide(event(team="billing"), Settings(sticky_days=7), link("carol", days_ago=2), directory())
+    assert d.reason == "returning customer: carol handled cust_42 2 days ago (window 7 days)"
+
+
+def test_reason_of_an_unknown_explicit_agent_names_it():
+    d = decide(event(assign_agent="zed"), Settings(), None, directory())
+    assert "'zed'" in d.reason
+
+
+def test_reason_of_an_unknown_explicit_team_names_it():
+    d = decide(event(assign_team="nope"), Settings(), None, directory())
+    assert "'nope'" in d.reason
+
+
+@pytest.mark.parametrize("agents,expected", [
+    ([agent("a", load=2), agent("b", load=1), agent("c", load=3)], "b"),
+    ([agent("a", load=1, seq=9), agent("b", load=1, seq=4), agent("c", load=1, seq=7)], "b"),
+    ([agent("a", load=1, seq=2), agent("b", load=1, seq=None), agent("c", load=1, seq=1)], "b"),
+    ([agent("b", load=1), agent("a", load=1), agent("c", load=1)], "a"),
+    ([agent("b", load=0, seq=3), agent("a", load=0, seq=3)], "a"),
+    ([agent("a", load=0, status="away"), agent("b", load=4)], "b"),
+    ([agent("a", load=0, active=False), agent("b", load=4)], "b"),
+    ([agent("a", load=2, max_open=2), agent("b", load=4, max_open=5)], "b"),
+])
+def test_pick_breaks_ties_by_load_then_rotation_then_id(agents, expected):
+    assert pick(agents).id == expected
+
+
+def test_pick_from_nobody_available_returns_none():
+    assert pick([agent("a", status="offline"), agent("b", max_open=1, load=1)]) is None
+
+
+def test_no_capacity_means_unlimited():
+    assert agent("a", load=10_000, max_open=None).available
