@@ -17,6 +17,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session, create_engine
 
+from .store_errors import Contention
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -99,10 +101,11 @@ class Database:
             try:
                 with self.write() as session:
                     return work(session)
-            except (IntegrityError, OperationalError, DBAPIError) as exc:
-                if attempt == attempts or not _retryable(exc):
+            except (IntegrityError, OperationalError, DBAPIError, Contention) as exc:
+                if attempt == attempts or not (isinstance(exc, Contention) or _retryable(exc)):
                     raise
-                log.info("write transaction lost a race (%s); trying again", type(exc).__name__)
+                log.info("write transaction lost a race (%s: %s); trying again", type(exc).__name__,
+                         str(getattr(exc, "orig", exc)).splitlines()[0][:200])
                 time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
 

@@ -9,11 +9,8 @@ from sqlmodel import Session, select
 
 import routing
 from . import clock
+from .store_errors import Contention  # noqa: F401  (raised by the use-cases)
 from .models import AgentRow, Conversation, Membership, StickyLink, Team, WorkspaceSettings
-
-
-class Contention(Exception):
-    """A row this transaction relied on changed under it; the transaction is run again."""
 
 
 def settings(session: Session) -> routing.Settings:

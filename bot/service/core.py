@@ -24,15 +24,29 @@ def route(session: Session, event: routing.Event) -> Decision:
     """
     settings = store.settings(session)
     link = store.link(session, event.customer_id)
+    if session.get_bind().dialect.name == "sqlite":
+        return routing.decide(event, settings, link, store.DbDirectory(session))
     for _ in range(_ROUTE_TRIES):
+        # A savepoint per try: rolling it back releases the lock of an agent we did not keep,
+        # so a transaction never holds one agent while waiting for another (no deadlocks).
+        attempt = session.begin_nested()
         directory = store.DbDirectory(session)
         decision = routing.decide(event, settings, link, directory)
-        if not decision.assigned or session.get_bind().dialect.name == "sqlite":
+        if not decision.assigned:
+            attempt.commit()
             return decision
-        fresh = store.lock_agent(session, decision.agent)
-        if fresh is not None and store.as_agent(fresh) == directory.seen.get(decision.agent):
+        if _still_holds(store.lock_agent(session, decision.agent), directory.seen[decision.agent]):
+            attempt.commit()
             return decision
+        attempt.rollback()
     raise store.Contention(f"agent {decision.agent} kept changing while deciding")
+
+
+def _still_holds(fresh, seen: routing.Agent) -> bool:
+    """What the decision relied on is still true of the locked row: active, and available if it was."""
+    if fresh is None or not fresh.active:
+        return False
+    return store.as_agent(fresh).available or not seen.available
 
 
 def apply(session: Session, conv: Conversation, decision: Decision, at: datetime,
