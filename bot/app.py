@@ -9,6 +9,7 @@ from flask import Flask
 from .config import Config
 from .db import Database
 from .runtime import Runtime
+from . import slack
 from .web import admin, errors, health, webhooks
 
 
@@ -23,7 +24,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     rt = Runtime(config=config, db=Database(config.database_url))
     app.extensions["stickybot"] = rt
     errors.install(app)
-    for bp in (health.bp, webhooks.bp, admin.bp):
+    for bp in (health.bp, webhooks.bp, admin.bp, slack.bp):
         app.register_blueprint(bp)
     logging.getLogger("stickybot").debug("app created")
     return app

@@ -6,6 +6,7 @@ The numbered rules read as early returns sharing one `pick()`.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Iterable
 
@@ -79,28 +80,36 @@ def _sticky_candidate(event: Event, settings: Settings, link: Link | None, direc
 
 
 def _sticky(event: Event, settings: Settings, link: Link, linked: Agent, check: bool, directory: Directory) -> Decision:
+    since = event.occurred_at - link.last_interaction_at
+
+    def assigned(agent: Agent, team: str | None, rule: Rule, reason: str) -> Decision:
+        return replace(_assigned(agent, team, rule, reason), linked_agent=linked.id, since=since)
+
+    def unassigned(team: str | None, reason: str) -> Decision:
+        return replace(_unassigned(Rule.UNASSIGNED, team, reason), linked_agent=linked.id, since=since)
+
     returning = (
         f"returning customer: {linked.id} handled {event.customer_id} "
-        f"{_ago(event.occurred_at - link.last_interaction_at)} (window {_days(settings.sticky_days)})"
+        f"{_ago(since)} (window {_days(settings.sticky_days)})"
     )
     if not check:
         note = "" if linked.available else f"; availability check off, so {linked.id} gets it while {_unavailable(linked)}"
-        return _assigned(linked, event.team, Rule.STICKY, returning + note)
+        return assigned(linked, event.team, Rule.STICKY, returning + note)
     if linked.available:
-        return _assigned(linked, event.team, Rule.STICKY, returning)
+        return assigned(linked, event.team, Rule.STICKY, returning)
     away = f"{returning}, but {linked.id} is {_unavailable(linked)}"
     left_out = event.exclude | {linked.id}
     if event.team:
         chosen = pick(directory.members(event.team), left_out)
         if chosen is None:
-            return _unassigned(Rule.UNASSIGNED, event.team, f"{away}, and nobody else in team {event.team} is available")
-        return _assigned(chosen, event.team, Rule.STICKY_TEAM, f"{away}; from team {event.team}, {_picked(chosen)}")
+            return unassigned(event.team, f"{away}, and nobody else in team {event.team} is available")
+        return assigned(chosen, event.team, Rule.STICKY_TEAM, f"{away}; from team {event.team}, {_picked(chosen)}")
     teams = list(directory.teams_of(linked.id))
     chosen = pick(_union(directory, teams), left_out)
     if chosen is None:
         where = f"in {linked.id}'s teams ({', '.join(teams)})" if teams else f"to share it with ({linked.id} is in no team)"
-        return _unassigned(Rule.UNASSIGNED, None, f"{away}, and nobody else is available {where}")
-    return _assigned(chosen, None, Rule.STICKY_TEAMS, f"{away}; from {linked.id}'s teams ({', '.join(teams)}), {_picked(chosen)}")
+        return unassigned(None, f"{away}, and nobody else is available {where}")
+    return assigned(chosen, None, Rule.STICKY_TEAMS, f"{away}; from {linked.id}'s teams ({', '.join(teams)}), {_picked(chosen)}")
 
 
 def _default(event: Event, directory: Directory, why_not_sticky: str) -> Decision:

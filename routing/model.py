@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol, Sequence
 
@@ -89,6 +89,9 @@ class Decision:
     team: str | None
     rule: Rule
     reason: str
+    # For decisions made about a returning customer: who helped them last, and how long ago.
+    linked_agent: str | None = None
+    since: timedelta | None = None
 
     @property
     def assigned(self) -> bool:

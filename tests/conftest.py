@@ -72,7 +72,7 @@ def config(db_url) -> Config:
 def app(config):
     app = create_app(config)
     yield app
-    app.extensions["stickybot"].db.dispose()
+    app.extensions["stickybot"].close()
 
 
 @pytest.fixture

@@ -75,7 +75,10 @@ def apply(session: Session, conv: Conversation, decision: Decision, at: datetime
     conv.updated_at = clock.utc(clock.now())
     session.add(conv)
     if decision.rule != Rule.MANUAL:
-        enqueue(session, Kind.SLACK_HANDOFF, {"decision": row.id, "conversation": conv.id})
+        payload = {"decision": row.id, "conversation": conv.id}
+        if decision.linked_agent:
+            payload.update(linked=decision.linked_agent, since_days=decision.since.days if decision.since else None)
+        enqueue(session, Kind.SLACK_HANDOFF, payload)
         if conv.channel == "chatwoot" and decision.status == Outcome.ASSIGNED:
             enqueue(session, Kind.CHATWOOT_ASSIGN, {"decision": row.id, "conversation": conv.id})
     return row

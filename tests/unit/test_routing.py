@@ -200,3 +200,11 @@ def test_pick_from_nobody_available_returns_none():
 
 def test_no_capacity_means_unlimited():
     assert agent("a", load=10_000, max_open=None).available
+
+
+def test_decisions_about_a_returning_customer_say_who_helped_and_when():
+    d = decide(event(team="billing"), Settings(), link("alice", days_ago=2),
+               directory(agent("alice", "billing", status="away")))
+    assert (d.rule, d.linked_agent, d.since) == (Rule.STICKY_TEAM, "alice", timedelta(days=2))
+    fresh = decide(event(team="billing"), Settings(), None, directory())
+    assert (fresh.linked_agent, fresh.since) == (None, None)

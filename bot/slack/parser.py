@@ -1,0 +1,51 @@
+"""`/sticky` text -> a Command. Pure: no Slack, no database."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+HELP = """*stickybot* — `/sticky` commands:
+• `/sticky days` shows the sticky window; `/sticky days N` sets it (admins; N from 0 to 365, 0 turns it off)
+• `/sticky check on|off` turns the availability check on or off (admins)
+• `/sticky status` settings, agents online, open load, queue, links held, failed deliveries
+• `/sticky online`, `/sticky away`, `/sticky offline` set your own status
+• `/sticky why CONVERSATION_ID` explains every decision about a conversation
+• `/sticky forget CUSTOMER_ID` erases a customer's link and personal data (admins)
+• `/sticky help` shows this"""
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # help, days, set_days, check, status, presence, why, forget
+    value: object = None
+    error: str | None = None
+
+
+def parse(text: str | None) -> Command:
+    words = (text or "").split()
+    if not words:
+        return Command("help")
+    head, args = words[0].lower(), words[1:]
+    if head == "days":
+        if not args:
+            return Command("days")
+        if len(args) == 1 and re.fullmatch(r"\d{1,3}", args[0]) and 0 <= int(args[0]) <= 365:
+            return Command("set_days", int(args[0]))
+        return Command("set_days", error=f"`{' '.join(args)}` is not a number of days. Type a whole number from "
+                                         "0 to 365, e.g. `/sticky days 7` (0 turns sticky sessions off).")
+    if head == "check":
+        if len(args) == 1 and args[0].lower() in ("on", "off"):
+            return Command("check", args[0].lower() == "on")
+        return Command("check", error="Type `/sticky check on` or `/sticky check off`.")
+    if head in ("online", "away", "offline") and not args:
+        return Command("presence", head)
+    if head == "status" and not args:
+        return Command("status")
+    if head in ("why", "forget"):
+        what = "CONVERSATION_ID" if head == "why" else "CUSTOMER_ID"
+        if len(args) == 1:
+            return Command(head, args[0])
+        return Command(head, error=f"Type `/sticky {head} {what}`, with one id.")
+    if head == "help" and not args:
+        return Command("help")
+    return Command("help", error=f"I don't know `{' '.join(words)}`.")

@@ -1,0 +1,47 @@
+"""Answers to `/sticky`, in words. Pure formatting of plain values."""
+from __future__ import annotations
+
+
+def window(days: int) -> str:
+    if days == 0:
+        return "sticky sessions are *off* (`/sticky days 7` turns them on)."
+    return f"returning customers go back to their agent for *{days} day{'s' if days != 1 else ''}*."
+
+
+def check(on: bool) -> str:
+    if on:
+        return "Availability check *on*: an unavailable agent's returning customers go to a teammate or wait."
+    return "Availability check *off*: returning customers go to their agent even when away."
+
+
+def status(s: dict) -> str:
+    online = ", ".join(s["online"]) or "nobody"
+    load = ", ".join(f"{a} {n}" for a, n in s["open_load"].items()) or "none"
+    lines = [
+        f"*Window*: {s['sticky_days']} days · *availability check*: {'on' if s['availability_check'] else 'off'}"
+        f" · *queue drain*: {'on' if s['drain_unassigned'] else 'off'}",
+        f"*Online*: {online}",
+        f"*Open load*: {load}",
+        f"*Unassigned queue*: {s['queue']} · *links held*: {s['links']}",
+        f"*Failed deliveries*: {s['failed_deliveries']} · *outbox backlog*: {s['outbox_backlog']}",
+    ]
+    if s["slack_alarm"]:
+        problems = ", ".join(f"{e} ({n})" for e, n in s["slack_alarm"].items())
+        lines.append(f":warning: *Slack refuses our token*: {problems}; handoffs are held until it is fixed")
+    return "\n".join(lines)
+
+
+def presence(r: dict) -> str:
+    text = f"You're *{r['status']}*."
+    if r["taken"]:
+        text += f" {r['taken']} conversation(s) from the Unassigned queue are now yours."
+    return text + f" Open now: {r['open_load']}."
+
+
+def why(conv: dict) -> str:
+    head = f"*{conv['conversation']}* is {conv['status']}" + (f" with {conv['agent']}" if conv["agent"] else "")
+    lines = [head + "."]
+    for n, d in enumerate(conv["decisions"], 1):
+        who = d["agent"] or "Unassigned"
+        lines.append(f"{n}. {d['at']}: *{who}* by rule `{d['rule']}`: {d['reason']}")
+    return "\n".join(lines)
