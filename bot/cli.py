@@ -83,7 +83,6 @@ def directory_load(file):
     except StickyError as exc:
         detail = "".join(f"\n  {d['field']}: {d['message']}" for d in (exc.details or []))
         raise click.ClickException(f"{file.name}: {exc.message}{detail}\nnothing was loaded") from None
-    rt.committed()
     click.echo(f"loaded {counts['teams']} teams and {counts['agents']} agents from {file.name}")
 
 

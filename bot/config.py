@@ -34,6 +34,7 @@ class Config:
     expire_every_s: float = 3600.0
     outbox_every_s: float = 5.0
     sweep_every_s: float = 60.0
+    outbox_lease_s: float = 60.0
     chatwoot_url: str | None = None
     chatwoot_account_id: str | None = None
     chatwoot_api_token: str | None = field(default=None, repr=False)
@@ -61,6 +62,7 @@ class Config:
             expire_every_s=float(env.get("STICKY_EXPIRE_EVERY_S") or 3600),
             outbox_every_s=float(env.get("STICKY_OUTBOX_EVERY_S") or 5),
             sweep_every_s=float(env.get("STICKY_SWEEP_EVERY_S") or 60),
+            outbox_lease_s=float(env.get("STICKY_OUTBOX_LEASE_S") or 60),
             chatwoot_url=_secret(env.get("CHATWOOT_URL")),
             chatwoot_account_id=_secret(env.get("CHATWOOT_ACCOUNT_ID")),
             chatwoot_api_token=_secret(env.get("CHATWOOT_API_TOKEN")),

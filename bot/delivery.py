@@ -27,7 +27,6 @@ from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
 ALARM_PAUSE = timedelta(minutes=5)
 MAX_BACKOFF_S = 300.0
 SLACK_KINDS = (Kind.SLACK_HANDOFF, Kind.SLACK_RELEASED)
@@ -49,6 +48,7 @@ def backoff(attempts: int) -> float:
 
 def claim(rt: Runtime, kinds: tuple[str, ...], limit: int = 50) -> list[Claimed]:
     now = clock.now()
+    lease = timedelta(seconds=rt.config.outbox_lease_s)
 
     def work(session: Session) -> list[Claimed]:
         rows = session.exec(
@@ -59,7 +59,7 @@ def claim(rt: Runtime, kinds: tuple[str, ...], limit: int = 50) -> list[Claimed]
         ).all()
         out = []
         for row in rows:
-            row.lease_until, row.attempts = now + LEASE, row.attempts + 1
+            row.lease_until, row.attempts = now + lease, row.attempts + 1
             session.add(row)
             out.append(Claimed(row.id, row.kind, json.loads(row.payload), row.attempts, row.lease_until))
         return out

@@ -15,7 +15,8 @@ class _Embedded(BaseApplication):
 
     def load_config(self):
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # e.g. control_socket_disable exists from gunicorn 27 on
+                self.cfg.set(key, value)
 
     def load(self):
         return self.app
@@ -29,7 +30,7 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
 
         start_in_process(app, rt)
 
-    def stopping(_worker):
+    def stopping(_server, _worker):
         from .scheduler import stop_in_process
 
         stop_in_process(rt)
@@ -37,6 +38,6 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
     options = {
         "bind": f"{host}:{port}", "workers": 1, "worker_class": "gthread", "threads": threads,
         "accesslog": "-", "graceful_timeout": 20, "timeout": 60,
-        "post_worker_init": started, "worker_exit": stopping,
+        "post_worker_init": started, "worker_exit": stopping, "control_socket_disable": True,
     }
     _Embedded(app, options).run()

@@ -1,0 +1,127 @@
+"""The scheduler's jobs: expire stale links, deliver the outbox, sweep the queue.
+
+Each is safe to run in several processes at once; `exclusive()` still keeps each to one process
+at a time on PostgreSQL (an advisory lock) so that they do not do the same work twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Callable, Iterator
+
+from sqlalchemy import delete, func, select as sa_select
+from sqlmodel import Session, select
+
+import routing
+
+from . import clock, store
+from .db import Database
+from .delivery import deliver_due
+from .models import AgentRow, Conversation, StickyLink
+from .runtime import Runtime
+from .service import core
+
+log = logging.getLogger(__name__)
+EXPIRE_BATCH = 5000
+_local = {name: threading.Lock() for name in ("expire_links", "deliver_outbox", "sweep_queue")}
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for pg advisory locks."""
+    return int.from_bytes(hashlib.sha256(f"stickybot:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def exclusive(db: Database, name: str) -> Iterator[bool]:
+    """Yields True if this process may run job `name` now (and holds the right until the block ends)."""
+    local = _local.setdefault(name, threading.Lock())
+    if not local.acquire(blocking=False):
+        yield False
+        return
+    try:
+        if not db.is_postgres:
+            yield True
+            return
+        with db.engine.connect() as conn:
+            key = lock_key(name)
+            got = conn.execute(sa_select(func.pg_try_advisory_lock(key))).scalar()
+            conn.commit()
+            try:
+                yield bool(got)
+            finally:
+                if got:
+                    conn.execute(sa_select(func.pg_advisory_unlock(key)))
+                    conn.commit()
+    finally:
+        local.release()
+
+
+def expire_links(db: Database, stop: threading.Event | None = None, batch: int = EXPIRE_BATCH) -> int:
+    """Delete links older than the window (server's clock), a batch per short transaction."""
+    days = db.transact(lambda s: store.settings(s).sticky_days)
+    if days == 0:
+        return 0  # stickiness is off: links are simply unused, and kept for when it is back on
+    cutoff = clock.now() - timedelta(days=days)
+    total = 0
+    while stop is None or not stop.is_set():
+        def work(session: Session) -> int:
+            stale = select(StickyLink.customer_id).where(StickyLink.last_interaction_at < cutoff).limit(batch)
+            return session.execute(delete(StickyLink).where(StickyLink.customer_id.in_(stale))).rowcount
+        removed = db.transact(work)
+        total += removed
+        if removed < batch:
+            break
+    if total:
+        log.info("expired %d sticky links older than %d days", total, days)
+    return total
+
+
+def sweep_queue(db: Database) -> int:
+    """Drain the queue into every available agent: a safety net for a drain that was missed."""
+    if not db.transact(lambda s: store.settings(s).drain_unassigned and customers_waiting(s)):
+        return 0
+    with db.read() as session:
+        agents = [store.as_agent(r) for r in session.exec(
+            select(AgentRow).where(AgentRow.active == True, AgentRow.status == "online")).all()]  # noqa: E712
+    taken = 0
+    while True:
+        candidate = routing.pick(agents)
+        if candidate is None:
+            break
+        agents = [a for a in agents if a.id != candidate.id]
+        taken += len(db.transact(lambda s: core.drain(s, candidate.id, clock.now(), "had room (queue sweep)")))
+    if taken:
+        log.info("queue sweep assigned %d waiting conversations", taken)
+    return taken
+
+
+def customers_waiting(session: Session) -> bool:
+    return session.exec(select(func.count()).select_from(Conversation)
+                        .where(Conversation.status == "unassigned")).one() > 0
+
+
+def make_jobs(rt: Runtime, stop: threading.Event) -> dict[str, Callable[[], None]]:
+    def guarded(name: str, work: Callable[[], object]) -> Callable[[], None]:
+        def run() -> None:
+            with exclusive(rt.db, name) as mine:
+                if not mine:
+                    return
+                try:
+                    work()
+                except Exception:
+                    log.exception("job %s failed; it runs again at its next interval", name)
+        run.__name__ = name
+        return run
+
+    def deliver() -> None:
+        while not stop.is_set() and deliver_due(rt) > 0:
+            pass
+
+    return {
+        "expire_links": guarded("expire_links", lambda: expire_links(rt.db, stop)),
+        "deliver_outbox": guarded("deliver_outbox", deliver),
+        "sweep_queue": guarded("sweep_queue", lambda: sweep_queue(rt.db)),
+    }

@@ -1,0 +1,139 @@
+"""Real processes: `stickybot serve` over HTTP; `stickybot worker` x2 on one database; a killed worker."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from integrations.signing import sign
+from tests.conftest import ADMIN_TOKEN, WEBHOOK_SECRET, StickyClient, event_body
+from tests.fakes.slack import FakeSlack
+
+BIN = Path(sys.executable).parent / "stickybot"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env_for(db_url: str, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STICKY_", "SLACK_", "CHATWOOT_"))}
+    env.update(DATABASE_URL=db_url, STICKY_WEBHOOK_SECRET=WEBHOOK_SECRET, STICKY_ADMIN_TOKEN=ADMIN_TOKEN)
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def wait_until(check, timeout=30.0, every=0.1):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if check():
+            return True
+        time.sleep(every)
+    return False
+
+
+@pytest.fixture
+def slack():
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+def test_stickybot_serve_routes_a_signed_event_and_stops_cleanly_on_sigterm(db_url, tmp_path, slack):
+    port = free_port()
+    proc = subprocess.Popen([str(BIN), "serve", "--port", str(port)], cwd=tmp_path,
+                            env=env_for(db_url, SLACK_BOT_TOKEN="xoxb-t", SLACK_API_URL=slack.url),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until(lambda: _ok(f"{base}/healthz")), "serve did not come up"
+        auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        requests.put(f"{base}/api/agents/alice", json={"name": "Alice", "status": "online",
+                                                       "slack_user_id": "U_ALICE"}, headers=auth, timeout=5)
+        body = json.dumps(event_body()).encode()
+        stamp = int(time.time())
+        r = requests.post(f"{base}/webhooks/widget", data=body, timeout=5, headers={
+            "Content-Type": "application/json", "X-Sticky-Timestamp": str(stamp),
+            "X-Sticky-Signature": f"v1={sign(WEBHOOK_SECRET, stamp, body)}"})
+        assert r.status_code == 200 and r.json()["agent"] == "alice"
+        assert wait_until(lambda: len(slack.posts("U_ALICE")) == 1, timeout=10)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out.decode()[-2000:]
+
+
+def _ok(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def queue_handoffs(app, n: int) -> None:
+    client = StickyClient(app.test_client())
+    client.agent("alice", slack="U_ALICE")
+    for i in range(n):
+        client.event(conversation=f"c{i}", customer=f"cust{i}")
+
+
+def delivered(slack) -> list[str]:
+    return [json.loads(next(e for b in p["blocks"] if b["type"] == "actions" for e in b["elements"])["value"])["c"]
+            for p in slack.posts("U_ALICE")]
+
+
+def test_two_workers_on_one_database_deliver_every_handoff_exactly_once(app, db_url, slack):
+    queue_handoffs(app, 80)
+    env = env_for(db_url, SLACK_BOT_TOKEN="xoxb-t", SLACK_API_URL=slack.url, STICKY_OUTBOX_EVERY_S="0.2",
+                  STICKY_SWEEP_EVERY_S="3600", STICKY_EXPIRE_EVERY_S="3600")
+    workers = [subprocess.Popen([str(BIN), "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+               for _ in range(2)]
+    try:
+        assert wait_until(lambda: len(slack.posts()) >= 80, timeout=60)
+        time.sleep(1.0)  # a double would show up now
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+        outputs = [w.communicate(timeout=30)[0].decode() for w in workers]
+    assert sorted(delivered(slack)) == sorted(f"c{i}" for i in range(80))
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    assert all("worker stopped" in out for out in outputs)
+
+
+CLAIM_AND_HANG = """
+import time
+from bot import create_app
+from bot.delivery import claim
+app = create_app()
+rows = claim(app.extensions["stickybot"], ("slack.handoff",), limit=1000)
+print("claimed", len(rows), flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_killed_workers_rows_are_delivered_by_another_after_the_lease(app, db_url, slack):
+    queue_handoffs(app, 10)
+    env = env_for(db_url, SLACK_BOT_TOKEN="xoxb-t", SLACK_API_URL=slack.url, STICKY_OUTBOX_LEASE_S="2",
+                  STICKY_OUTBOX_EVERY_S="0.2", STICKY_SWEEP_EVERY_S="3600", STICKY_EXPIRE_EVERY_S="3600")
+    doomed = subprocess.Popen([sys.executable, "-c", CLAIM_AND_HANG], env=env, stdout=subprocess.PIPE)
+    assert doomed.stdout.readline().decode().strip() == "claimed 10"
+    doomed.kill()
+    doomed.wait()
+    survivor = subprocess.Popen([str(BIN), "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert wait_until(lambda: len(slack.posts()) >= 10, timeout=30)
+        time.sleep(0.5)
+    finally:
+        survivor.send_signal(signal.SIGTERM)
+        survivor.communicate(timeout=30)
+    assert sorted(delivered(slack)) == sorted(f"c{i}" for i in range(10))

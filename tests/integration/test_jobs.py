@@ -1,0 +1,150 @@
+"""The scheduler's jobs: link expiry, queue sweep, exclusivity, concurrent outbox delivery."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert, update
+from sqlmodel import func, select
+
+from bot import jobs
+from bot.clock import now
+from bot.delivery import deliver_due
+from bot.models import StickyLink, WorkspaceSettings
+from tests.conftest import PG_URL
+
+
+def add_links(db, *ages: timedelta, prefix="c"):
+    moment = now()
+    with db.write() as session:
+        session.execute(insert(StickyLink), [
+            {"customer_id": f"{prefix}{n}", "agent_id": "alice", "last_interaction_at": moment - age}
+            for n, age in enumerate(ages)])
+
+
+def links(db) -> set[str]:
+    with db.read() as session:
+        return set(session.exec(select(StickyLink.customer_id)).all())
+
+
+def test_expiry_removes_exactly_the_stale_links_at_the_boundary_too(app):
+    db = app.extensions["stickybot"].db
+    add_links(db, timedelta(days=7, seconds=5), timedelta(days=30), timedelta(days=7, seconds=-5),
+              timedelta(days=1), timedelta(0))
+    assert jobs.expire_links(db) == 2
+    assert links(db) == {"c2", "c3", "c4"}
+
+
+def test_expiry_follows_the_window_setting(app, client):
+    db = app.extensions["stickybot"].db
+    add_links(db, timedelta(days=2), timedelta(hours=12))
+    client.api("PATCH", "/api/settings", {"sticky_days": 1})
+    assert jobs.expire_links(db) == 1 and links(db) == {"c1"}
+
+
+def test_expiry_keeps_links_while_stickiness_is_off(app, client):
+    db = app.extensions["stickybot"].db
+    add_links(db, timedelta(days=400))
+    client.api("PATCH", "/api/settings", {"sticky_days": 0})
+    assert jobs.expire_links(db) == 0 and links(db) == {"c0"}
+
+
+def test_expiry_of_100000_links_runs_in_batches(app):
+    db = app.extensions["stickybot"].db
+    add_links(db, *[timedelta(days=8)] * 100_000)
+    add_links(db, *[timedelta(days=1)] * 10, prefix="fresh")
+    batches = []
+    original = db.transact
+
+    def counting(work, attempts=6):
+        batches.append(1)
+        return original(work, attempts)
+
+    db.transact = counting
+    assert jobs.expire_links(db, batch=5000) == 100_000
+    db.transact = original
+    assert len(batches) >= 100_000 // 5000
+    assert links(db) == {f"fresh{n}" for n in range(10)}
+
+
+def test_expiry_stops_between_batches_when_asked(app):
+    db = app.extensions["stickybot"].db
+    add_links(db, *[timedelta(days=8)] * 300)
+    stop = threading.Event()
+    stop.set()
+    assert jobs.expire_links(db, stop, batch=100) == 0
+    assert len(links(db)) == 300
+
+
+def test_the_sweep_assigns_what_a_missed_drain_left_waiting(app, client):
+    client.agent("alice", max_open=1)
+    client.agent("bob")
+    client.api("PATCH", "/api/settings", {"drain_unassigned": False})
+    client.api("PATCH", "/api/agents/alice", {"status": "away"})
+    client.api("PATCH", "/api/agents/bob", {"status": "away"})
+    for n in range(3):
+        client.event(conversation=f"q{n}", customer=f"c{n}")
+    client.api("PATCH", "/api/agents/alice", {"status": "online"})
+    client.api("PATCH", "/api/agents/bob", {"status": "online"})
+    assert len(client.api("GET", "/api/unassigned").get_json()) == 3
+    db = app.extensions["stickybot"].db
+    assert jobs.sweep_queue(db) == 0  # drain is off: the sweep respects it
+    with db.write() as session:
+        session.execute(update(WorkspaceSettings).values(drain_unassigned=True))
+    assert jobs.sweep_queue(db) == 3
+    loads = {a["id"]: a["open_load"] for a in client.api("GET", "/api/agents").get_json()}
+    assert loads == {"alice": 1, "bob": 2}
+
+
+def test_a_job_runs_in_one_place_at_a_time(app):
+    db = app.extensions["stickybot"].db
+    with jobs.exclusive(db, "sweep_queue") as first:
+        assert first is True
+        seen = []
+        t = threading.Thread(target=lambda: seen.append(jobs.exclusive(db, "sweep_queue").__enter__()))
+        t.start()
+        t.join()
+        assert seen == [False]
+    with jobs.exclusive(db, "sweep_queue") as again:
+        assert again is True
+
+
+@pytest.mark.skipif(not PG_URL, reason="advisory locks are PostgreSQL's")
+def test_on_postgresql_the_lock_holds_across_connections(app):
+    from sqlalchemy import text
+    from bot.db import Database
+    db = app.extensions["stickybot"].db
+    other = Database(PG_URL)
+    try:
+        with jobs.exclusive(db, "expire_links") as mine:
+            assert mine
+            with other.engine.connect() as conn:
+                got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": jobs.lock_key("expire_links")}).scalar()
+                assert got is False
+    finally:
+        other.dispose()
+
+
+def test_concurrent_deliverers_never_send_a_row_twice(db_url):
+    from tests.fakes.slack import FakeSlack
+    from tests.integration.test_slack import slack_app
+    from tests.conftest import StickyClient
+    fake = FakeSlack().start()
+    app = slack_app(db_url, fake)
+    rt = app.extensions["stickybot"]
+    try:
+        client = StickyClient(app.test_client())
+        client.agent("alice", slack="U_ALICE")
+        for n in range(60):
+            client.event(conversation=f"c{n}", customer=f"cust{n}")
+        threads = [threading.Thread(target=lambda: [deliver_due(rt, limit=5) for _ in range(20)]) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(fake.posts("U_ALICE")) == 60
+        assert fake.attempts() == 60
+    finally:
+        rt.close()
+        fake.stop()
