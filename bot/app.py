@@ -10,7 +10,9 @@ from .config import Config
 from .db import Database
 from .runtime import Runtime
 from . import slack
-from .web import admin, errors, health, webhooks
+from .outbox import Kind
+from .service.chatwoot import ChatwootSender
+from .web import admin, chatwoot, errors, health, webhooks
 
 
 def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
@@ -23,8 +25,10 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     rt = Runtime(config=config, db=Database(config.database_url))
     app.extensions["stickybot"] = rt
+    if rt.chatwoot is not None:
+        rt.extra_senders[Kind.CHATWOOT_ASSIGN] = ChatwootSender(rt, rt.chatwoot).send
     errors.install(app)
-    for bp in (health.bp, webhooks.bp, admin.bp, slack.bp):
+    for bp in (health.bp, webhooks.bp, chatwoot.bp, admin.bp, slack.bp):
         app.register_blueprint(bp)
     logging.getLogger("stickybot").debug("app created")
     return app

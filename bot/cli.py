@@ -86,5 +86,25 @@ def directory_load(file):
     click.echo(f"loaded {counts['teams']} teams and {counts['agents']} agents from {file.name}")
 
 
+@directory.command("sync")
+@click.argument("source", type=click.Choice(["chatwoot"]))
+@with_appcontext
+def directory_sync(source):
+    """Load agents (matched by e-mail), teams and team members from Chatwoot."""
+    from integrations.chatwoot.api import ChatwootFailure
+
+    from .service.chatwoot import sync
+
+    rt = runtime()
+    if rt.chatwoot is None:
+        raise click.ClickException("set CHATWOOT_URL, CHATWOOT_ACCOUNT_ID and CHATWOOT_API_TOKEN (a user's access "
+                                   "token: bot tokens cannot list agents)")
+    try:
+        counts = sync(rt.db, rt.chatwoot)
+    except ChatwootFailure as exc:
+        raise click.ClickException(f"Chatwoot answered {exc.error}; nothing was loaded") from None
+    click.echo(f"synced {counts['agents']} agents ({counts['created']} new) and {counts['teams']} teams from Chatwoot")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

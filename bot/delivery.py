@@ -17,6 +17,7 @@ from typing import Callable
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
+from integrations.chatwoot.api import ChatwootFailure
 from integrations.slack import blocks
 from integrations.slack.client import SlackFailure, Verdict
 
@@ -156,6 +157,14 @@ def deliver_due(rt: Runtime, limit: int = 50) -> int:
             note = senders[item.kind](item)
         except SlackFailure as exc:
             _failed(rt, item, exc)
+            continue
+        except ChatwootFailure as exc:
+            if exc.retry:
+                delay = exc.retry_after if exc.retry_after is not None else backoff(item.attempts)
+                record(rt, item, "pending", exc.error, retry_in=delay)
+            else:
+                log.warning("outbox row %s: Chatwoot refused it for good (%s)", item.id, exc.error)
+                record(rt, item, "failed", exc.error)
             continue
         except Exception as exc:  # an unexpected bug must not lose the row: retry it later
             log.exception("outbox row %s (%s) failed unexpectedly", item.id, item.kind)

@@ -19,6 +19,7 @@ class Team(SQLModel, table=True):
     __tablename__ = "team"
     id: str = Field(primary_key=True, max_length=128)
     name: str = Field(max_length=200)
+    chatwoot_team_id: int | None = Field(default=None, index=True)
 
 
 class AgentRow(SQLModel, table=True):
@@ -32,6 +33,7 @@ class AgentRow(SQLModel, table=True):
     active: bool = True
     open_load: int = 0
     last_assigned: int | None = None
+    chatwoot_user_id: int | None = Field(default=None, index=True)
 
 
 class Membership(SQLModel, table=True):

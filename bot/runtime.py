@@ -8,6 +8,7 @@ from typing import Callable
 
 from flask import current_app
 
+from integrations.chatwoot.api import ChatwootApi
 from integrations.slack.client import SlackClient
 
 from .config import Config
@@ -27,6 +28,13 @@ class Runtime:
     def slack(self) -> SlackClient | None:
         token = self.config.slack_bot_token
         return SlackClient(token, self.config.slack_api_url) if token else None
+
+    @cached_property
+    def chatwoot(self) -> ChatwootApi | None:
+        c = self.config
+        if c.chatwoot_url and c.chatwoot_account_id and c.chatwoot_api_token:
+            return ChatwootApi(c.chatwoot_url, c.chatwoot_account_id, c.chatwoot_api_token)
+        return None
 
     @cached_property
     def slack_lookup(self) -> SlackClient | None:

@@ -1,0 +1,313 @@
+"""Chatwoot, CONTRACT.md section 7: real payload shapes, signed as Chatwoot signs them, and its API
+answered by `responses`."""
+from __future__ import annotations
+
+import copy
+import json
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import responses
+from responses import matchers
+
+from bot import create_app
+from bot.delivery import deliver_due
+from integrations.signing import sign
+from tests.conftest import StickyClient, make_config
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "chatwoot"
+SECRET = "Ghx3pN8vQk2LmR7sT9wYbC4d"
+CW = "https://chatwoot.test"
+ASSIGN = f"{CW}/api/v1/accounts/1/conversations/118/assignments"
+
+
+def sample(name: str) -> dict:
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+@pytest.fixture
+def app(db_url):
+    app = create_app(make_config(db_url, chatwoot_url=CW, chatwoot_account_id="1", chatwoot_api_token="cw-token",
+                                 chatwoot_webhook_secret=SECRET))
+    yield app
+    app.extensions["stickybot"].close()
+
+
+@pytest.fixture
+def rt(app):
+    return app.extensions["stickybot"]
+
+
+@pytest.fixture
+def cw():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.get(f"{CW}/api/v1/accounts/1/agents", json=sample("agents_list"))
+        mock.get(f"{CW}/api/v1/accounts/1/teams", json=sample("teams_list"))
+        yield mock
+
+
+def post(client, payload: dict | bytes, *, delivery=None, secret=SECRET, timestamp=None, signed=True):
+    body = payload if isinstance(payload, bytes) else json.dumps(payload, separators=(",", ":")).encode()
+    headers = {"Content-Type": "application/json", "X-Chatwoot-Delivery": delivery or str(uuid.uuid4())}
+    if signed:
+        stamp = int(time.time()) if timestamp is None else timestamp
+        headers.update({"X-Chatwoot-Timestamp": str(stamp), "X-Chatwoot-Signature": f"sha256={sign(secret, stamp, body)}"})
+    return client.http.post("/webhooks/chatwoot", data=body, headers=headers)
+
+
+def team_of_agents(client, *, ana_status="online"):
+    client.agent("ana", "billing", email="ana.souza@acme.example", status=ana_status)
+    client.agent("bruno", "billing", email="bruno.lima@acme.example")
+
+
+def assignment_bodies(cw) -> list[dict]:
+    return [json.loads(c.request.body) for c in cw.calls if c.request.url == ASSIGN]
+
+
+def created(**meta) -> dict:
+    payload = sample("conversation_created")
+    payload["meta"].update(meta)
+    return payload
+
+
+# --- authenticity -----------------------------------------------------------------------------
+
+def test_chatwoots_sample_signature_verifies():
+    vector = sample("signature_example")
+    stamp = vector["headers"]["X-Chatwoot-Timestamp"]
+    assert "sha256=" + sign(vector["secret"], stamp, vector["raw_body"].encode()) == \
+        vector["headers"]["X-Chatwoot-Signature"]
+
+
+def test_the_sample_body_signed_now_is_routed(client, cw):
+    team_of_agents(client)
+    raw = sample("signature_example")["raw_body"].encode()
+    r = post(client, raw)
+    assert r.status_code == 200 and r.get_json()["status"] == "assigned"
+
+
+def test_a_wrong_signature_is_refused(client):
+    r = post(client, created(), secret="not-the-secret")
+    assert r.status_code == 401 and r.get_json()["error"] == "bad_signature"
+
+
+def test_a_stale_timestamp_is_refused(client):
+    r = post(client, created(), timestamp=int(time.time()) - 301)
+    assert r.status_code == 401 and r.get_json()["error"] == "stale_timestamp"
+
+
+def test_a_replayed_delivery_changes_nothing(client, cw):
+    team_of_agents(client)
+    first = post(client, created(), delivery="d-1").get_json()
+    again = post(client, created(), delivery="d-1").get_json()
+    assert again == {**first, "duplicate": True}
+    assert sum(a["open_load"] for a in client.api("GET", "/api/agents").get_json()) == 1
+
+
+def test_unsigned_deliveries_are_refused_by_default(client):
+    r = post(client, created(), signed=False)
+    assert r.status_code == 401
+
+
+def test_unsigned_deliveries_are_taken_only_from_configured_sources_when_opted_in(db_url, cw):
+    app = create_app(make_config(db_url, chatwoot_url=CW, chatwoot_account_id="1", chatwoot_api_token="t",
+                                 chatwoot_allow_unsigned=True, chatwoot_unsigned_sources=frozenset({"10.0.0.0/8"})))
+    client = StickyClient(app.test_client())
+    team_of_agents(client)
+    body = json.dumps(created()).encode()
+    refused = client.http.post("/webhooks/chatwoot", data=body, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    taken = client.http.post("/webhooks/chatwoot", data=body, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert refused.status_code == 401 and taken.status_code == 200
+    app.extensions["stickybot"].close()
+
+
+def test_without_a_secret_the_endpoint_is_closed_and_says_why(db_url):
+    app = create_app(make_config(db_url))
+    r = post(StickyClient(app.test_client()), created())
+    assert r.status_code == 503 and "CHATWOOT_WEBHOOK_SECRET" in r.get_json()["message"]
+    assert SECRET not in r.get_data(as_text=True)
+    app.extensions["stickybot"].close()
+
+
+# --- mapping ----------------------------------------------------------------------------------
+
+def test_an_unassigned_new_conversation_is_routed_by_the_rules_and_written_back(client, rt, cw):
+    team_of_agents(client)
+    r = post(client, created()).get_json()
+    assert (r["status"], r["rule"], r["conversation"]) == ("assigned", "default", "chatwoot:1:118")
+    assert assignment_bodies(cw) == []  # nothing is written inside the request
+    cw.post(ASSIGN, json=sample("assignment_response"))
+    deliver_due(rt)
+    assert assignment_bodies(cw) == [{"assignee_id": 7 if r["agent"] == "ana" else 9}]
+    assert all(c.request.headers["api_access_token"] == "cw-token" for c in cw.calls)
+
+
+def test_the_customer_is_the_contact_not_the_conversation(client, cw):
+    team_of_agents(client)
+    first = post(client, created()).get_json()
+    later = created()
+    later["id"] = 119
+    later["created_at"] += 2 * 86400
+    r = post(client, later).get_json()
+    assert (r["rule"], r["agent"]) == ("sticky", first["agent"])
+    link = client.api("GET", "/api/customers/chatwoot:1:contact:42").get_json()["sticky"]
+    assert link["agent"] == first["agent"]
+
+
+def test_an_assignee_already_set_is_the_flows_explicit_choice(client, rt, cw):
+    team_of_agents(client, ana_status="offline")
+    payload = created(assignee={"id": 7, "name": "Ana Souza", "type": "user"}, assignee_type="User")
+    r = post(client, payload).get_json()
+    assert (r["agent"], r["rule"]) == ("ana", "explicit_agent")
+
+
+def test_an_assignee_unknown_to_stickybot_goes_to_unassigned_and_nothing_is_written(client, rt, cw):
+    team_of_agents(client)
+    payload = created(assignee={"id": 555, "name": "Stranger", "type": "user"}, assignee_type="User")
+    r = post(client, payload).get_json()
+    assert (r["status"], r["rule"]) == ("unassigned", "explicit_unknown")
+    deliver_due(rt)
+    assert assignment_bodies(cw) == []
+
+
+def test_a_team_without_an_assignee_is_rule_2_and_written_team_first(client, rt, cw):
+    team_of_agents(client)
+    r = post(client, created(team={"id": 2, "name": "billing"})).get_json()
+    assert (r["rule"], r["team"]) == ("explicit_team", "billing")
+    cw.post(ASSIGN, json=sample("assignment_response_team"))
+    deliver_due(rt)
+    bodies = assignment_bodies(cw)
+    assert bodies[0] == {"team_id": 2} and list(bodies[1]) == ["assignee_id"] and len(bodies) == 2
+
+
+def test_a_conversation_held_by_an_agent_bot_is_left_to_the_bot(client, cw):
+    team_of_agents(client)
+    payload = created(assignee={"id": 5, "name": "Bot", "type": "agent_bot"}, assignee_type="AgentBot")
+    r = post(client, payload).get_json()
+    assert r["status"] == "ignored" and "bot" in r["reason"]
+
+
+def test_resolved_then_reopened_goes_back_to_the_same_agent(client, cw):
+    team_of_agents(client)
+    first = post(client, created()).get_json()
+    r = post(client, sample("conversation_status_changed_resolved")).get_json()
+    assert r["status"] == "resolved"
+    assert client.api("GET", f"/api/agents/{first['agent']}").get_json()["open_load"] == 0
+    r = post(client, sample("conversation_status_changed_open")).get_json()
+    assert (r["status"], r["agent"], r["rule"]) == ("assigned", first["agent"], "sticky")
+
+
+def test_the_companion_conversation_updated_of_a_status_change_does_not_route_twice(client, cw):
+    team_of_agents(client)
+    post(client, created())
+    post(client, sample("conversation_status_changed_resolved"))
+    post(client, sample("conversation_updated_resolved"))
+    post(client, sample("conversation_status_changed_open"))
+    reopened = sample("conversation_status_changed_open")
+    reopened["event"] = "conversation_updated"
+    reopened["changed_attributes"] = [{"status": {"previous_value": "resolved", "current_value": "open"}}]
+    post(client, reopened)
+    conv = client.api("GET", "/api/conversations/chatwoot:1:118").get_json()
+    assert [d["rule"] for d in conv["decisions"]] == ["default", "sticky"]
+
+
+def test_an_assignee_change_made_by_someone_else_is_a_reassignment(client, cw):
+    team_of_agents(client)
+    payload = created(assignee={"id": 9, "name": "Bruno", "type": "user"}, assignee_type="User")
+    post(client, payload)
+    r = post(client, sample("conversation_updated_assignee")).get_json()
+    assert (r["status"], r["agent"]) == ("assigned", "ana")
+    loads = {a["id"]: a["open_load"] for a in client.api("GET", "/api/agents").get_json()}
+    assert loads == {"ana": 1, "bruno": 0}
+    assert client.api("GET", "/api/conversations/chatwoot:1:118").get_json()["decisions"][-1]["rule"] == "manual"
+
+
+def test_the_echo_of_our_own_write_is_ignored(client, rt, cw):
+    team_of_agents(client, ana_status="away")
+    post(client, created(assignee={"id": 7, "name": "Ana", "type": "user"}, assignee_type="User"))
+    # stickybot then moves it on (ana released it); the late echo of the first write must not pull it back
+    with rt.db.write() as session:
+        from bot.service import core
+        from bot import store, clock
+        conv = store.conversation(session, "chatwoot:1:118")
+        core.reroute(session, conv, clock.now(), "ana", "ana released it")
+    r = post(client, sample("conversation_updated_assignee")).get_json()
+    assert r["status"] == "ignored" and "echo" in r["reason"]
+    assert client.api("GET", "/api/conversations/chatwoot:1:118").get_json()["agent"] == "bruno"
+
+
+def test_an_incoming_message_refreshes_the_link_and_an_outgoing_one_is_ignored(client, cw):
+    team_of_agents(client)
+    post(client, created())
+    before = client.api("GET", "/api/customers/chatwoot:1:contact:42").get_json()["sticky"]["last_interaction_at"]
+    incoming = sample("message_created_incoming")
+    incoming["created_at"] = "2026-06-18T09:00:00.000Z"
+    r = post(client, incoming).get_json()
+    assert r["status"] == "assigned"
+    after = client.api("GET", "/api/customers/chatwoot:1:contact:42").get_json()["sticky"]["last_interaction_at"]
+    assert before < after == "2026-06-18T09:00:00Z"
+    assert post(client, sample("message_created_outgoing")).get_json()["status"] == "ignored"
+
+
+def test_another_accounts_events_are_ignored(client, cw):
+    team_of_agents(client)
+    payload = created()
+    payload["account"] = {"id": 99, "name": "Other"}
+    assert post(client, payload).get_json()["status"] == "ignored"
+    assert client.api("GET", "/api/unassigned").get_json() == []
+
+
+# --- writing back -----------------------------------------------------------------------------
+
+def test_write_back_is_retried_after_a_5xx(client, rt, cw):
+    from sqlalchemy import update
+    from bot.clock import now
+    from bot.models import OutboxRow
+    team_of_agents(client)
+    post(client, created())
+    cw.post(ASSIGN, status=502)
+    deliver_due(rt)
+    assert len(assignment_bodies(cw)) == 1
+    cw.replace(responses.POST, ASSIGN, json=sample("assignment_response"))
+    with rt.db.write() as session:
+        session.execute(update(OutboxRow).where(OutboxRow.state == "pending").values(next_attempt_at=now()))
+    deliver_due(rt)
+    assert len(assignment_bodies(cw)) == 2
+    deliver_due(rt)
+    assert len(assignment_bodies(cw)) == 2
+
+
+def test_an_agent_without_a_chatwoot_user_is_never_written_as_an_unknown_id(client, rt, cw):
+    client.agent("zoe", email="zoe@elsewhere.example")
+    post(client, created())
+    deliver_due(rt)
+    assert assignment_bodies(cw) == []
+
+
+# --- directory sync ---------------------------------------------------------------------------
+
+def test_directory_sync_loads_agents_teams_and_members(db_url, client, cw):
+    from click.testing import CliRunner
+    from bot.cli import main
+    client.agent("ana", email="ANA.SOUZA@acme.example", status="offline")
+    cw.get(f"{CW}/api/v1/accounts/1/teams/2/team_members", json=sample("team_members_list"))
+    cw.get(f"{CW}/api/v1/accounts/1/teams/4/team_members", json=[])
+    env = {"DATABASE_URL": db_url, "CHATWOOT_URL": CW, "CHATWOOT_ACCOUNT_ID": "1", "CHATWOOT_API_TOKEN": "cw-token"}
+    result = CliRunner().invoke(main, ["directory", "sync", "chatwoot"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    agents = {a["id"]: a for a in client.api("GET", "/api/agents").get_json()}
+    assert set(agents) == {"ana", "bruno.lima", "carla.mendes"}
+    assert (agents["ana"]["status"], agents["bruno.lima"]["status"], agents["carla.mendes"]["status"]) == \
+        ("online", "away", "offline")
+    teams = {t["id"]: t for t in client.api("GET", "/api/teams").get_json()}
+    assert teams["billing"]["members"] == ["ana", "bruno.lima"]
+    assert teams["technical-support"]["members"] == []
+
+
+def test_directory_sync_without_configuration_says_what_to_set(db_url):
+    from click.testing import CliRunner
+    from bot.cli import main
+    result = CliRunner().invoke(main, ["directory", "sync", "chatwoot"], env={"DATABASE_URL": db_url})
+    assert result.exit_code != 0 and "CHATWOOT_API_TOKEN" in result.output
