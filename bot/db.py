@@ -73,8 +73,10 @@ def _retryable(exc: Exception) -> bool:
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, on_commit: Callable[[dict], None] | None = None):
         self.engine = make_engine(url)
+        # Told what a committed write transaction left in session.info (e.g. the rules it decided by).
+        self.on_commit = on_commit
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.is_postgres = self.engine.dialect.name == "postgresql"
         self._write_engine = self.engine.execution_options(sticky_write=True)
@@ -94,6 +96,8 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+            if self.on_commit is not None and session.info:
+                self.on_commit(session.info)
 
     def transact(self, work: Callable[[Session], T], attempts: int = 6) -> T:
         """Run `work` in a write transaction, again from the start if it lost a race."""

@@ -57,6 +57,8 @@ def apply(session: Session, conv: Conversation, decision: Decision, at: datetime
                       decided_at=clock.utc(at), event_id=event_id)
     session.add(row)
     session.flush()
+    if decision.rule != Rule.MANUAL:
+        session.info.setdefault("decided", []).append(str(decision.rule))
     held = conv.agent_id if conv.status == "assigned" else None
     if decision.rule != Rule.QUEUE and decision.rule != Rule.MANUAL:
         conv.team = decision.team

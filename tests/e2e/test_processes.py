@@ -137,3 +137,32 @@ def test_a_killed_workers_rows_are_delivered_by_another_after_the_lease(app, db_
         survivor.send_signal(signal.SIGTERM)
         survivor.communicate(timeout=30)
     assert sorted(delivered(slack)) == sorted(f"c{i}" for i in range(10))
+
+
+def test_metrics_add_up_across_gunicorn_workers(db_url, tmp_path):
+    """Two gunicorn workers answer; every scrape reports all decisions, whichever worker serves it."""
+    port = free_port()
+    root = Path(__file__).resolve().parents[2]
+    env = env_for(db_url, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"))
+    proc = subprocess.Popen([str(BIN.parent / "gunicorn"), "-c", str(root / "gunicorn.conf.py"), "--workers", "2",
+                             "--bind", f"127.0.0.1:{port}", "bot:create_app()"], cwd=root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until(lambda: _ok(f"{base}/healthz")), "gunicorn did not come up"
+        auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        requests.put(f"{base}/api/agents/alice", json={"name": "A", "status": "online"}, headers=auth, timeout=5)
+        for i in range(20):
+            body = json.dumps(event_body(conversation=f"m{i}", customer=f"k{i}")).encode()
+            stamp = int(time.time())
+            r = requests.post(f"{base}/webhooks/widget", data=body, timeout=5, headers={
+                "Content-Type": "application/json", "X-Sticky-Timestamp": str(stamp),
+                "X-Sticky-Signature": f"v1={sign(WEBHOOK_SECRET, stamp, body)}"})
+            assert r.status_code == 200
+        for _ in range(4):
+            text = requests.get(f"{base}/metrics", timeout=5).text
+            line = next(l for l in text.splitlines() if l.startswith('stickybot_decisions_total{rule="default"}'))
+            assert float(line.split()[-1]) == 20
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
