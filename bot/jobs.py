@@ -84,8 +84,7 @@ def sweep_queue(db: Database) -> int:
     if not db.transact(lambda s: store.settings(s).drain_unassigned and customers_waiting(s)):
         return 0
     with db.read() as session:
-        agents = [store.as_agent(r) for r in session.exec(
-            select(AgentRow).where(AgentRow.active == True, AgentRow.status == "online")).all()]  # noqa: E712
+        agents = [a for a in store.active_agents(session) if a.status == "online"]
     taken = 0
     while True:
         candidate = routing.pick(agents)

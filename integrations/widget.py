@@ -81,6 +81,9 @@ def parse(body: bytes) -> Inbound:
         raise ValueError("the body is not JSON; send the event as a JSON object") from None
     if not isinstance(data, dict):
         raise SchemaError([{"field": "(body)", "message": "must be a JSON object"}])
+    bad = nul_field(data)
+    if bad is not None:
+        raise SchemaError([{"field": bad, "message": "contains a NUL character (\\u0000); remove it"}])
     try:
         event = WidgetEvent.model_validate(data)
     except ValidationError as exc:
@@ -101,6 +104,21 @@ def parse(body: bytes) -> Inbound:
         assign_team=assign.team if assign else None,
         availability_check=event.availability_check, agent=event.agent, channel="widget",
     )
+
+
+def nul_field(value, path: str = "") -> str | None:
+    """The path of the first string (key or value) holding a NUL character, which no database stores."""
+    if isinstance(value, str):
+        return (path or "(body)") if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and "\x00" in key:
+            return where
+        found = nul_field(item, where)
+        if found is not None:
+            return found
+    return None
 
 
 def _details(exc: ValidationError) -> list[dict]:

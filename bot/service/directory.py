@@ -8,6 +8,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 import routing
+from integrations.widget import nul_field
 
 from .. import clock, store
 from ..errors import Conflict, Invalid, NotFound
@@ -46,6 +47,10 @@ def validate(model: type[BaseModel], data: Any, partial: bool = False) -> dict:
     """The fields given, checked; Invalid with every bad field otherwise."""
     if not isinstance(data, dict):
         raise Invalid("send a JSON object", details=[{"field": "(body)", "message": "must be a JSON object"}])
+    bad = nul_field(data)
+    if bad is not None:
+        raise Invalid(f"{bad} contains a NUL character; remove it",
+                      details=[{"field": bad, "message": "contains a NUL character"}])
     try:
         parsed = model.model_validate(data)
     except ValidationError as exc:
@@ -82,20 +87,20 @@ def team_json(session: Session, team: Team) -> dict:
 def put_agent(session: Session, agent_id: str, data: Any) -> tuple[dict, bool]:
     _check_id(agent_id, "agent")
     fields = validate(AgentIn, data)
-    row = store.lock_agent(session, agent_id)
-    created = row is None
-    was_available = False if created else store.as_agent(row).available
-    row = row or AgentRow(id=agent_id, name=agent_id)
+    before = store.lock_agent(session, agent_id)
+    created = before is None
+    was_available = False if created else before.available
+    row = session.get(AgentRow, agent_id) or AgentRow(id=agent_id, name=agent_id)
     row.active = True
     return _save_agent(session, row, fields, was_available), created
 
 
 def patch_agent(session: Session, agent_id: str, data: Any) -> dict:
     fields = validate(AgentIn, data, partial=True)
-    row = store.lock_agent(session, agent_id)
-    if row is None:
+    before = store.lock_agent(session, agent_id)
+    if before is None:
         raise NotFound(f"no agent '{agent_id}'; create it with PUT /api/agents/{agent_id}")
-    return _save_agent(session, row, fields, store.as_agent(row).available)
+    return _save_agent(session, session.get(AgentRow, agent_id), fields, before.available)
 
 
 def _save_agent(session: Session, row: AgentRow, fields: dict, was_available: bool) -> dict:
@@ -129,15 +134,15 @@ def _save_agent(session: Session, row: AgentRow, fields: dict, was_available: bo
 
 
 def deactivate_agent(session: Session, agent_id: str) -> dict:
-    row = store.lock_agent(session, agent_id)
-    if row is None:
+    if store.lock_agent(session, agent_id) is None:
         raise NotFound(f"no agent '{agent_id}'")
+    row = session.get(AgentRow, agent_id)
     row.active = False
     session.add(row)
     session.flush()
     now = clock.now()
     moved = [core.reroute(session, conv, now, agent_id, f"{agent_id} was deactivated")
-             for conv in core.eligible_open(session, agent_id)]
+             for conv in core.open_conversations(session, agent_id)]
     session.refresh(row)
     out = agent_json(session, row)
     out["rerouted"] = [{"conversation": d.conversation_id, "status": d.status, "agent": d.agent_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Callable
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 import routing
 from integrations.inbound import EventType, Inbound
@@ -12,7 +12,7 @@ from routing import Decision, Outcome, Rule
 
 from .. import clock, store
 from ..db import Database
-from ..models import AgentRow, Conversation, Customer, DecisionRow, ProcessedEvent
+from ..store import Conv
 from . import core
 
 
@@ -22,18 +22,15 @@ def handle(db: Database, event: Inbound) -> dict:
 
 
 def _handle(session: Session, event: Inbound) -> dict:
-    prior = session.get(ProcessedEvent, event.key)
+    prior = store.processed(session, event.key)
     if prior is not None:
-        return {**json.loads(prior.answer), "duplicate": True}
-    # Claim the key first: a concurrent delivery of the same event waits here, then retries and finds it.
-    marker = ProcessedEvent(key=event.key, conversation_id=event.conversation_id, answer="{}",
-                            received_at=clock.utc(clock.now()))
-    session.add(marker)
-    session.flush()
+        return {**json.loads(prior), "duplicate": True}
     answer = _HANDLERS[event.type](session, event)
-    marker.answer = json.dumps(answer)
-    session.add(marker)
-    return {**answer, "duplicate": answer.get("duplicate", False)}
+    answer.setdefault("duplicate", False)
+    # Written last: a concurrent delivery of the same event loses here (unique key) and is run again,
+    # then finds this answer.
+    store.mark_processed(session, event.key, event.conversation_id, json.dumps({**answer, "duplicate": False}))
+    return answer
 
 
 def _created(session: Session, event: Inbound) -> dict:
@@ -49,31 +46,27 @@ def _reopened(session: Session, event: Inbound) -> dict:
         return _route_new(session, event)
     if conv.status != "resolved":
         return {**routed_answer(session, conv), "duplicate": True}
-    _remember_customer(session, event)
+    store.remember_customer(session, event.customer_id, event.customer_name, event.customer_email)
     conv.customer_id = event.customer_id
-    if event.conversation_url:
-        conv.url = event.conversation_url
+    conv.url = event.conversation_url or conv.url
     return _route(session, conv, event)
 
 
 def _route_new(session: Session, event: Inbound) -> dict:
-    _remember_customer(session, event)
-    at = clock.utc(event.occurred_at)
-    conv = Conversation(id=event.conversation_id, customer_id=event.customer_id, status="new",
-                        url=event.conversation_url, channel=event.channel, team=event.team,
-                        created_at=at, updated_at=clock.utc(clock.now()))
-    session.add(conv)
-    session.flush()  # a concurrent create of the same conversation fails here and is retried as a duplicate
+    store.remember_customer(session, event.customer_id, event.customer_name, event.customer_email)
+    conv = Conv(id=event.conversation_id, customer_id=event.customer_id, status="new", url=event.conversation_url,
+                channel=event.channel, team=event.team, created_at=event.occurred_at, stored=False)
     return _route(session, conv, event)
 
 
-def _route(session: Session, conv: Conversation, event: Inbound) -> dict:
+def _route(session: Session, conv: Conv, event: Inbound) -> dict:
     decision = core.route(session, routing.Event(
         customer_id=event.customer_id, occurred_at=event.occurred_at, team=event.team,
         assign_agent=event.assign_agent, assign_team=event.assign_team,
         availability_check=event.availability_check))
     core.apply(session, conv, decision, event.occurred_at, event_id=event.key)
-    return _decision_answer(conv.id, decision)
+    return {"conversation": conv.id, "status": str(decision.status), "agent": decision.agent,
+            "team": decision.team, "rule": str(decision.rule), "reason": decision.reason}
 
 
 def _resolved(session: Session, event: Inbound) -> dict:
@@ -81,11 +74,10 @@ def _resolved(session: Session, event: Inbound) -> dict:
     if conv is None:
         return ignored(event.conversation_id, "no such conversation: it was never routed by stickybot")
     if conv.status != "resolved":
-        freed = conv.agent_id if conv.status == "assigned" else None
+        freed = conv.holder
         store.add_load(session, freed, -1)
         conv.status, conv.queued_at, conv.queue_seq = "resolved", None, None
-        conv.updated_at = clock.utc(clock.now())
-        session.add(conv)
+        store.save_conversation(session, conv)
         store.refresh_link(session, conv.customer_id, conv.agent_id, event.occurred_at)
         core.drain(session, freed, event.occurred_at, "resolved a conversation and has room")
     else:
@@ -106,7 +98,7 @@ def _assigned(session: Session, event: Inbound) -> dict:
         return state_answer(conv)
     if conv.status == "resolved":
         conv.agent_id = agent.id
-        session.add(conv)
+        store.save_conversation(session, conv)
         store.set_link(session, conv.customer_id, agent.id, event.occurred_at)
         return state_answer(conv)
     decision = Decision(Outcome.ASSIGNED, agent.id, conv.team, Rule.MANUAL,
@@ -129,39 +121,17 @@ _HANDLERS: dict[EventType, Callable[[Session, Inbound], dict]] = {
 }
 
 
-def _remember_customer(session: Session, event: Inbound) -> None:
-    customer = session.get(Customer, event.customer_id)
-    if customer is None:
-        customer = Customer(id=event.customer_id)
-    if event.customer_name is not None:
-        customer.name = event.customer_name
-    if event.customer_email is not None:
-        customer.email = event.customer_email
-    session.add(customer)
-
-
-def _decision_answer(conversation_id: str, d: Decision) -> dict:
-    return {"conversation": conversation_id, "status": str(d.status), "agent": d.agent, "team": d.team,
-            "rule": str(d.rule), "reason": d.reason}
-
-
-def routed_answer(session: Session, conv: Conversation) -> dict:
+def routed_answer(session: Session, conv: Conv) -> dict:
     """A conversation's current state in the shape of a created/reopened answer."""
-    last = session.exec(select(DecisionRow).where(DecisionRow.conversation_id == conv.id)
-                        .order_by(DecisionRow.id.desc()).limit(1)).first()
+    last = store.last_decision(session, conv.id)
     return {"conversation": conv.id, "status": conv.status,
             "agent": conv.agent_id if conv.status != "unassigned" else None, "team": conv.team,
-            "rule": last.rule if last else None, "reason": last.reason if last else None}
+            "rule": last[0] if last else None, "reason": last[1] if last else None}
 
 
-def state_answer(conv: Conversation) -> dict:
+def state_answer(conv: Conv) -> dict:
     return {"conversation": conv.id, "status": conv.status, "agent": conv.agent_id}
 
 
 def ignored(conversation_id: str, reason: str, agent: str | None = None) -> dict:
     return {"conversation": conversation_id, "status": "ignored", "agent": agent, "reason": reason}
-
-
-def agent_row(session: Session, ref: str) -> AgentRow | None:
-    found = store.DbDirectory(session).agent(ref)
-    return session.get(AgentRow, found.id) if found else None

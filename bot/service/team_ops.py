@@ -1,6 +1,8 @@
 """What agents and admins do from Slack: presence, status, release."""
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -9,7 +11,7 @@ from integrations.slack.client import ALARM
 from .. import clock, store
 from ..errors import NotFound
 from ..models import AgentRow, Conversation, OutboxRow, StickyLink
-from ..outbox import Kind, enqueue
+from ..outbox import Kind
 from . import core, customers, directory
 
 
@@ -69,6 +71,6 @@ def release(session: Session, conversation_id: str, user_id: str, channel: str |
                    else "it is waiting in Unassigned")
         released = True
     if channel and ts:
-        enqueue(session, Kind.SLACK_RELEASED, {"conversation": conv.id, "channel": channel, "ts": ts,
-                                               "outcome": outcome})
+        store.enqueue(session, Kind.SLACK_RELEASED, json.dumps(
+            {"conversation": conv.id, "channel": channel, "ts": ts, "outcome": outcome}))
     return {"conversation": conv.id, "released": released, "outcome": outcome}

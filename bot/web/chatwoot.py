@@ -10,8 +10,9 @@ from flask import Blueprint, jsonify, request
 from integrations import signing
 from integrations.chatwoot import webhook
 from integrations.inbound import Inbound
+from integrations.widget import nul_field
 
-from ..errors import ErrorCode, NotConfigured, StickyError, Unauthorized
+from ..errors import ErrorCode, Invalid, NotConfigured, StickyError, Unauthorized
 from ..runtime import runtime
 from ..service import chatwoot, events
 from ..service.chatwoot import remember_users
@@ -34,6 +35,10 @@ def chatwoot_event():
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise StickyError("the body is not JSON", code=ErrorCode.INVALID_JSON) from None
+    bad = nul_field(payload)
+    if bad is not None:
+        raise Invalid(f"{bad} contains a NUL character, which cannot be stored",
+                      details=[{"field": bad, "message": "contains a NUL character"}])
     happening = webhook.read(payload, cfg.chatwoot_account_id)
     if happening.what == webhook.What.IGNORE:
         return jsonify(chatwoot.answer_ignored(happening, happening.reason))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ErrorCode, StickyError
@@ -31,7 +31,7 @@ def install(app: Flask) -> None:
         return jsonify({"error": str(code), "message": message}), exc.code
 
     @app.errorhandler(OperationalError)
-    @app.errorhandler(DBAPIError)
+    @app.errorhandler(InterfaceError)
     def _database(exc: Exception):
         log.warning("database unavailable: %s", type(exc).__name__)
         body = {"error": str(ErrorCode.UNAVAILABLE),

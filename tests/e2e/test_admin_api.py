@@ -147,3 +147,8 @@ def test_forgetting_a_customer_erases_link_and_personal_data_but_keeps_conversat
     assert client.api("DELETE", "/api/customers/cust_42").status_code == 404
     r = client.event(conversation="c2", at="2026-11-25T10:00:00Z").get_json()
     assert r["rule"] == "default"
+
+
+def test_a_nul_character_in_an_agent_is_refused(client):
+    r = client.api("PUT", "/api/agents/alice", {"name": "Al\u0000ice"})
+    assert r.status_code == 422 and r.get_json()["details"][0]["field"] == "name"

@@ -252,3 +252,11 @@ def test_message_answers_the_state(client):
     client.event()
     r = client.event(type="conversation.message", customer=None).get_json()
     assert r == {"conversation": "conv_1", "status": "assigned", "agent": "alice", "duplicate": False}
+
+
+def test_a_nul_character_is_422_naming_the_field_on_every_database(client):
+    body = event_body()
+    body["customer"]["name"] = "Ada\u0000Lovelace"
+    r = client.signed(json.dumps(body).encode())
+    assert r.status_code == 422 and r.get_json()["details"][0]["field"] == "customer.name"
+    assert client.api("GET", "/api/conversations/conv_1").status_code == 404

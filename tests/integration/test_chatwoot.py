@@ -311,3 +311,10 @@ def test_directory_sync_without_configuration_says_what_to_set(db_url):
     from bot.cli import main
     result = CliRunner().invoke(main, ["directory", "sync", "chatwoot"], env={"DATABASE_URL": db_url})
     assert result.exit_code != 0 and "CHATWOOT_API_TOKEN" in result.output
+
+
+def test_a_nul_character_is_refused_with_422(client):
+    payload = created()
+    payload["meta"]["sender"]["name"] = "Maria\u0000"
+    r = post(client, payload)
+    assert r.status_code == 422 and r.get_json()["details"][0]["field"] == "meta.sender.name"
