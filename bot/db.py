@@ -7,9 +7,12 @@ transaction that loses a race (unique key, deadlock, serialization) is run again
 """
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Callable, Iterator, TypeVar
 
 from sqlalchemy import event
@@ -17,6 +20,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session, create_engine
 
+from .sql import RawTx, Sql
 from .store_errors import Contention
 
 log = logging.getLogger(__name__)
@@ -61,6 +65,37 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+class _SqliteWriterLock:
+    """SQLite has one writer at a time. Waiting for it in SQLite's busy handler means sleeping and polling
+    (milliseconds each); waiting here means being woken the moment the writer before is done: a lock for
+    the threads of this process, and an flock on a file beside the database for the other processes."""
+
+    def __init__(self, database: str | None):
+        self._threads = threading.Lock()
+        self._path = f"{database}.writer-lock" if database and database != ":memory:" else None
+        self._fd: int | None = None
+        self._pid = os.getpid()
+
+    def __enter__(self):
+        self._threads.acquire()
+        try:
+            if self._path is not None:
+                if self._fd is None or self._pid != os.getpid():  # a forked child opens its own
+                    self._fd, self._pid = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+        return self
+
+    def __exit__(self, *_exc):
+        try:
+            if self._path is not None and self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+
 def _retryable(exc: Exception) -> bool:
     if isinstance(exc, IntegrityError):
         return True
@@ -80,6 +115,7 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.is_postgres = self.engine.dialect.name == "postgresql"
         self._write_engine = self.engine.execution_options(sticky_write=True)
+        self._writer = _SqliteWriterLock(self.engine.url.database) if self.is_sqlite else None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -89,7 +125,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction, committed on success and rolled back on any error."""
-        with Session(self._write_engine, expire_on_commit=False) as session:
+        with self._writer or nullcontext(), Session(self._write_engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
@@ -99,11 +135,43 @@ class Database:
             if self.on_commit is not None and session.info:
                 self.on_commit(session.info)
 
-    def transact(self, work: Callable[[Session], T], attempts: int = 6) -> T:
+    @contextmanager
+    def write_raw(self) -> Iterator[RawTx]:
+        """A write transaction straight on a pooled DBAPI connection: the webhook path, where the Session's
+        own bookkeeping would cost more than the work (and, on SQLite, hold the single writer longer)."""
+        error = self.engine.dialect.loaded_dbapi.Error
+        with self._writer or nullcontext():
+            try:
+                connection = self.engine.raw_connection()
+            except error as exc:
+                raise DBAPIError.instance("connect", None, exc, error) from exc
+            q = Sql(connection.dbapi_connection, self.is_postgres, error)
+            tx = RawTx(q)
+            try:
+                if self.is_sqlite:
+                    q.run("BEGIN IMMEDIATE")
+                yield tx
+                try:
+                    connection.commit()
+                except q.error as exc:
+                    raise DBAPIError.instance("COMMIT", None, exc, q.error) from exc
+            except BaseException:
+                try:
+                    connection.rollback()
+                except Exception:
+                    log.warning("rollback failed; the connection is discarded")
+                    connection.invalidate()
+                raise
+            finally:
+                connection.close()
+        if self.on_commit is not None and tx.info:
+            self.on_commit(tx.info)
+
+    def transact(self, work: Callable[[Session], T], attempts: int = 6, raw: bool = False) -> T:
         """Run `work` in a write transaction, again from the start if it lost a race."""
         for attempt in range(1, attempts + 1):
             try:
-                with self.write() as session:
+                with (self.write_raw() if raw else self.write()) as session:
                     return work(session)
             except (IntegrityError, OperationalError, DBAPIError, Contention) as exc:
                 if attempt == attempts or not (isinstance(exc, Contention) or _retryable(exc)):

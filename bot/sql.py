@@ -23,13 +23,17 @@ _pyformat: dict[str, str] = {}
 class Sql:
     __slots__ = ("raw", "pg", "error")
 
-    def __init__(self, session: Session):
+    def __init__(self, raw, pg: bool, error: type[Exception]):
+        self.raw, self.pg, self.error = raw, pg, error
+
+    @classmethod
+    def of(cls, session: Session) -> "Sql":
+        """Raw access inside a Session's transaction (ORM changes made before it are flushed first)."""
         if session.new or session.dirty or session.deleted:
-            session.flush()  # ORM changes made earlier in this transaction come first
+            session.flush()
         connection = session.connection()
-        self.raw = connection.connection.dbapi_connection
-        self.pg = connection.dialect.name == "postgresql"
-        self.error = connection.dialect.loaded_dbapi.Error
+        return cls(connection.connection.dbapi_connection, connection.dialect.name == "postgresql",
+                   connection.dialect.loaded_dbapi.Error)
 
     def _run(self, sql: str, params: dict | None):
         if self.pg:
@@ -72,3 +76,29 @@ class Sql:
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class RawTx:
+    """A write transaction on a pooled DBAPI connection, for the webhook path (no ORM Session)."""
+
+    def __init__(self, q: Sql):
+        self.q = q
+        self.info: dict = {}
+        self._savepoints = 0
+
+    def savepoint(self) -> "_Savepoint":
+        self._savepoints += 1
+        name = f"sticky_sp{self._savepoints}"
+        self.q.run(f"SAVEPOINT {name}")
+        return _Savepoint(self.q, name)
+
+
+class _Savepoint:
+    def __init__(self, q: Sql, name: str):
+        self.q, self.name = q, name
+
+    def commit(self) -> None:
+        self.q.run(f"RELEASE SAVEPOINT {self.name}")
+
+    def rollback(self) -> None:
+        self.q.run(f"ROLLBACK TO SAVEPOINT {self.name}")

@@ -9,22 +9,29 @@ from sqlmodel import Session
 
 import routing
 from . import clock
-from .sql import Sql
+from .sql import RawTx, Sql
 from .store_errors import Contention  # noqa: F401  (raised by the use-cases)
 
 _AGENT = "SELECT id, status, active, max_open, open_load, last_assigned, email FROM agent"
 
 
-def sql(session: Session) -> Sql:
-    """This transaction's raw access, made once per transaction."""
-    found = session.info.get("sql")
+def sql(tx) -> Sql:
+    """This transaction's raw access: a RawTx's own, or one made once per Session."""
+    if isinstance(tx, RawTx):
+        return tx.q
+    found = tx.info.get("sql")
     if found is None:
-        found = session.info["sql"] = Sql(session)
+        found = tx.info["sql"] = Sql.of(tx)
     return found
 
 
-def dialect(session: Session) -> str:
-    return "postgresql" if sql(session).pg else "sqlite"
+def dialect(tx) -> str:
+    return "postgresql" if sql(tx).pg else "sqlite"
+
+
+def savepoint(tx):
+    """A savepoint as a context-less handle with commit() and rollback()."""
+    return tx.savepoint() if isinstance(tx, RawTx) else tx.begin_nested()
 
 
 def settings(session: Session) -> routing.Settings:

@@ -38,7 +38,7 @@ def route(session, event: routing.Event) -> Decision:
     for _ in range(_ROUTE_TRIES):
         # A savepoint per try: rolling it back releases the lock of an agent we did not keep,
         # so a transaction never holds one agent while waiting for another (no deadlocks).
-        attempt = session.begin_nested()
+        attempt = store.savepoint(session)
         directory = store.DbDirectory(session)
         decision = routing.decide(event, settings, link, directory)
         if not decision.assigned:
@@ -63,7 +63,7 @@ def apply(session, conv: Conv, decision: Decision, at: datetime, event_id: str |
     decision_id = store.add_decision(session, conv.id, decision, at, event_id)
     stickybot_made = decision.rule != Rule.MANUAL
     if stickybot_made:
-        session.info.setdefault("decided", []).append(str(decision.rule))
+        session.info.setdefault("decided", []).append(str(decision.rule))  # counted once committed
     held = conv.holder
     if decision.rule not in (Rule.QUEUE, Rule.MANUAL):
         conv.team = decision.team

@@ -18,7 +18,7 @@ from . import core
 
 def handle(db: Database, event: Inbound) -> dict:
     """Apply one inbound event exactly once; a repeated key gets the first answer back."""
-    return db.transact(lambda session: _handle(session, event))
+    return db.transact(lambda tx: _handle(tx, event), raw=True)
 
 
 def _handle(session: Session, event: Inbound) -> dict:
