@@ -56,6 +56,8 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints run off the request path (Checkpointer); this is only the backstop.
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -96,6 +98,41 @@ class _SqliteWriterLock:
             self._threads.release()
 
 
+class _Checkpointer:
+    """Copies SQLite's write-ahead log back into the database every half second, off the request path.
+    PASSIVE checkpoints never block writers; a commit then never pays for a checkpoint itself."""
+
+    def __init__(self, engine: Engine, every_s: float = 0.5):
+        self._engine, self._every = engine, every_s
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._pid = os.getpid()
+
+    def ensure_running(self) -> None:
+        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
+            return
+        self._stop.clear()
+        self._pid = os.getpid()
+        self._thread = threading.Thread(target=self._run, name="stickybot-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                raw = self._engine.raw_connection()
+                try:
+                    raw.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                finally:
+                    raw.close()
+            except Exception:  # the next round tries again; autocheckpoint is the backstop
+                log.debug("WAL checkpoint skipped", exc_info=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
+            self._thread.join(timeout=2)
+
+
 def _retryable(exc: Exception) -> bool:
     if isinstance(exc, IntegrityError):
         return True
@@ -116,6 +153,7 @@ class Database:
         self.is_postgres = self.engine.dialect.name == "postgresql"
         self._write_engine = self.engine.execution_options(sticky_write=True)
         self._writer = _SqliteWriterLock(self.engine.url.database) if self.is_sqlite else None
+        self._checkpointer = _Checkpointer(self.engine) if self.is_sqlite else None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -125,6 +163,8 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction, committed on success and rolled back on any error."""
+        if self._checkpointer is not None:
+            self._checkpointer.ensure_running()
         with self._writer or nullcontext(), Session(self._write_engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -140,6 +180,8 @@ class Database:
         """A write transaction straight on a pooled DBAPI connection: the webhook path, where the Session's
         own bookkeeping would cost more than the work (and, on SQLite, hold the single writer longer)."""
         error = self.engine.dialect.loaded_dbapi.Error
+        if self._checkpointer is not None:
+            self._checkpointer.ensure_running()
         with self._writer or nullcontext():
             try:
                 connection = self.engine.raw_connection()
@@ -182,4 +224,6 @@ class Database:
         raise AssertionError("unreachable")
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self.engine.dispose()
