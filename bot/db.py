@@ -187,17 +187,15 @@ class Database:
                 connection = self.engine.raw_connection()
             except error as exc:
                 raise DBAPIError.instance("connect", None, exc, error) from exc
-            q = Sql(connection.dbapi_connection, self.is_postgres, error)
+            q = Sql(connection.dbapi_connection, self.is_postgres, error, defers=True)
             tx = RawTx(q)
             try:
                 if self.is_sqlite:
                     q.run("BEGIN IMMEDIATE")
                 yield tx
-                try:
-                    connection.commit()
-                except q.error as exc:
-                    raise DBAPIError.instance("COMMIT", None, exc, q.error) from exc
+                q.commit()
             except BaseException:
+                q.pending.clear()
                 try:
                     connection.rollback()
                 except Exception:

@@ -21,10 +21,14 @@ _pyformat: dict[str, str] = {}
 
 
 class Sql:
-    __slots__ = ("raw", "pg", "error")
+    __slots__ = ("raw", "pg", "error", "pending", "defers")
 
-    def __init__(self, raw, pg: bool, error: type[Exception]):
+    def __init__(self, raw, pg: bool, error: type[Exception], defers: bool = False):
         self.raw, self.pg, self.error = raw, pg, error
+        # PostgreSQL, webhook path: writes nobody reads back wait here and go out in one pipeline,
+        # with the next read or with COMMIT (one round trip instead of one each).
+        self.pending: list[tuple[str, dict]] = []
+        self.defers = defers and pg
 
     @classmethod
     def of(cls, session: Session) -> "Sql":
@@ -35,22 +39,53 @@ class Sql:
         return cls(connection.connection.dbapi_connection, connection.dialect.name == "postgresql",
                    connection.dialect.loaded_dbapi.Error)
 
-    def _run(self, sql: str, params: dict | None):
+    def _text(self, sql: str) -> str:
         if self.pg:
             text = _pyformat.get(sql)
             if text is None:
-                text = _pyformat[sql] = _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
-            sql = text.replace(" FOR_UPDATE", " FOR UPDATE").replace(" SKIP_LOCKED", " SKIP LOCKED")
-        else:
-            sql = sql.replace(" FOR_UPDATE", "").replace(" SKIP_LOCKED", "")
+                text = _pyformat[sql] = _NAMED.sub(r"%(\1)s", sql.replace("%", "%%")) \
+                    .replace(" FOR_UPDATE", " FOR UPDATE").replace(" SKIP_LOCKED", " SKIP LOCKED")
+            return text
+        return sql.replace(" FOR_UPDATE", "").replace(" SKIP_LOCKED", "")
+
+    def _run(self, sql: str, params: dict | None):
         cursor = self.raw.cursor()
         try:
-            cursor.execute(sql, params or {})
+            if self.pending:
+                pending, self.pending = self.pending, []
+                with self.raw.pipeline():
+                    writes = self.raw.cursor()
+                    for text, values in pending:
+                        writes.execute(text, values)
+                    cursor.execute(self._text(sql), params or {})
+            else:
+                cursor.execute(self._text(sql), params or {})
         except self.error as exc:
             # The same exception classes SQLAlchemy raises (IntegrityError, OperationalError, ...), so that
             # retries of lost races and the 503 for a database that went away work as everywhere else.
             raise DBAPIError.instance(sql, params, exc, self.error) from exc
         return cursor
+
+    def later(self, sql: str, **params) -> None:
+        """A write whose result nobody reads: deferred where that saves round trips, else run now."""
+        if self.defers:
+            self.pending.append((self._text(sql), params))
+        else:
+            self._run(sql, params)
+
+    def commit(self) -> None:
+        try:
+            if self.pending:
+                pending, self.pending = self.pending, []
+                with self.raw.pipeline():
+                    writes = self.raw.cursor()
+                    for text, values in pending:
+                        writes.execute(text, values)
+                    self.raw.commit()
+            else:
+                self.raw.commit()
+        except self.error as exc:
+            raise DBAPIError.instance("COMMIT", None, exc, self.error) from exc
 
     def one(self, sql: str, **params) -> tuple | None:
         return self._run(sql, params).fetchone()
@@ -84,21 +119,3 @@ class RawTx:
     def __init__(self, q: Sql):
         self.q = q
         self.info: dict = {}
-        self._savepoints = 0
-
-    def savepoint(self) -> "_Savepoint":
-        self._savepoints += 1
-        name = f"sticky_sp{self._savepoints}"
-        self.q.run(f"SAVEPOINT {name}")
-        return _Savepoint(self.q, name)
-
-
-class _Savepoint:
-    def __init__(self, q: Sql, name: str):
-        self.q, self.name = q, name
-
-    def commit(self) -> None:
-        self.q.run(f"RELEASE SAVEPOINT {self.name}")
-
-    def rollback(self) -> None:
-        self.q.run(f"ROLLBACK TO SAVEPOINT {self.name}")

@@ -29,10 +29,6 @@ def dialect(tx) -> str:
     return "postgresql" if sql(tx).pg else "sqlite"
 
 
-def savepoint(tx):
-    """A savepoint as a context-less handle with commit() and rollback()."""
-    return tx.savepoint() if isinstance(tx, RawTx) else tx.begin_nested()
-
 
 def settings(session: Session) -> routing.Settings:
     row = sql(session).one("SELECT sticky_days, availability_check, drain_unassigned FROM settings WHERE id = 1")
@@ -91,16 +87,26 @@ def lock_agent(session: Session, agent_id: str) -> routing.Agent | None:
     return _agent(row) if row is not None else None
 
 
+def claim(tx, agent_id: str, must_be_available: bool) -> bool:
+    """Take a seat with `agent_id` (open load + 1) if it is still active, and still available when the decision
+    relied on that: one statement that also holds the agent's row until commit. False: decide again."""
+    row = sql(tx).all(
+        "UPDATE agent SET open_load = open_load + 1 WHERE id = :agent AND active = :yes AND (:any = :yes OR "
+        "(status = 'online' AND (max_open IS NULL OR open_load < max_open))) RETURNING id",
+        agent=agent_id, yes=True, any=not must_be_available)
+    return bool(row)
+
+
 def add_load(session: Session, agent_id: str | None, delta: int, assigned_seq: int | None = None) -> None:
     """Change an agent's open load (and, for an assignment stickybot made, its place in the rotation)."""
     if agent_id is None or (delta == 0 and assigned_seq is None):
         return
     if assigned_seq is None:
-        sql(session).run("UPDATE agent SET open_load = open_load + :delta WHERE id = :agent",
-                         delta=delta, agent=agent_id)
+        sql(session).later("UPDATE agent SET open_load = open_load + :delta WHERE id = :agent",
+                           delta=delta, agent=agent_id)
     else:
-        sql(session).run("UPDATE agent SET open_load = open_load + :delta, last_assigned = :seq WHERE id = :agent",
-                         delta=delta, seq=assigned_seq, agent=agent_id)
+        sql(session).later("UPDATE agent SET open_load = open_load + :delta, last_assigned = :seq WHERE id = :agent",
+                           delta=delta, seq=assigned_seq, agent=agent_id)
 
 
 # --- conversations -------------------------------------------------------------------------------
@@ -159,11 +165,11 @@ def save_conversation(session: Session, conv: Conv) -> None:
     values = dict(id=conv.id, customer=conv.customer_id, status=conv.status, agent=conv.agent_id, team=conv.team,
                   url=conv.url, queued_at=q.ts(conv.queued_at), queue_seq=conv.queue_seq, now=q.ts(clock.now()))
     if conv.stored:
-        q.run("UPDATE conversation SET customer_id = :customer, status = :status, agent_id = :agent, team = :team, "
+        q.later("UPDATE conversation SET customer_id = :customer, status = :status, agent_id = :agent, team = :team, "
               "url = :url, queued_at = :queued_at, queue_seq = :queue_seq, updated_at = :now WHERE id = :id", **values)
         return
     # A concurrent first delivery of the same conversation fails here and is run again as a duplicate.
-    q.run("INSERT INTO conversation (id, customer_id, status, agent_id, team, url, channel, created_at, queued_at, "
+    q.later("INSERT INTO conversation (id, customer_id, status, agent_id, team, url, channel, created_at, queued_at, "
           "queue_seq, updated_at) VALUES (:id, :customer, :status, :agent, :team, :url, :channel, :created_at, "
           ":queued_at, :queue_seq, :now)", channel=conv.channel, created_at=q.ts(conv.created_at), **values)
     conv.stored = True
@@ -199,7 +205,7 @@ def last_decision(session: Session, conversation_id: str) -> tuple[str, str] | N
 
 
 def remember_customer(session: Session, customer_id: str, name: str | None, email: str | None) -> None:
-    sql(session).run("INSERT INTO customer (id, name, email) VALUES (:id, :name, :email) ON CONFLICT (id) DO UPDATE "
+    sql(session).later("INSERT INTO customer (id, name, email) VALUES (:id, :name, :email) ON CONFLICT (id) DO UPDATE "
                      "SET name = coalesce(excluded.name, customer.name), email = coalesce(excluded.email, customer.email)",
                      id=customer_id, name=name, email=email)
 
@@ -213,7 +219,7 @@ def link(session: Session, customer_id: str) -> routing.Link | None:
 def set_link(session: Session, customer_id: str, agent_id: str, at: datetime) -> None:
     """Point the customer's link at `agent_id` as of `at`, unless the link is already newer (one statement)."""
     q = sql(session)
-    q.run("INSERT INTO sticky_link (customer_id, agent_id, last_interaction_at) VALUES (:c, :agent, :at) "
+    q.later("INSERT INTO sticky_link (customer_id, agent_id, last_interaction_at) VALUES (:c, :agent, :at) "
           "ON CONFLICT (customer_id) DO UPDATE SET agent_id = excluded.agent_id, "
           "last_interaction_at = excluded.last_interaction_at "
           "WHERE sticky_link.last_interaction_at <= excluded.last_interaction_at",
@@ -225,15 +231,37 @@ def refresh_link(session: Session, customer_id: str, agent_id: str | None, at: d
     if agent_id is None:
         return
     q = sql(session)
-    q.run("UPDATE sticky_link SET last_interaction_at = :at WHERE customer_id = :c AND agent_id = :agent "
+    q.later("UPDATE sticky_link SET last_interaction_at = :at WHERE customer_id = :c AND agent_id = :agent "
           "AND last_interaction_at < :at", at=q.ts(at), c=customer_id, agent=agent_id)
 
 
 def enqueue(session: Session, kind: str, payload: str) -> None:
     q = sql(session)
     now = q.ts(clock.now())
-    q.run("INSERT INTO outbox (kind, payload, state, attempts, next_attempt_at, created_at) "
+    q.later("INSERT INTO outbox (kind, payload, state, attempts, next_attempt_at, created_at) "
           "VALUES (:kind, :payload, 'pending', 0, :now, :now)", kind=kind, payload=payload, now=now)
+
+
+@dataclass
+class Preflight:
+    answer: str | None
+    conversation_exists: bool
+    settings: routing.Settings
+    link: routing.Link | None
+
+
+def preflight(tx, key: str, conversation_id: str, customer_id: str | None) -> Preflight:
+    """What every event needs first, in one round trip: its earlier answer, whether the conversation
+    exists, the settings, and the customer's link."""
+    row = sql(tx).one(
+        "SELECT s.sticky_days, s.availability_check, s.drain_unassigned, "
+        "(SELECT answer FROM processed_event WHERE key = :key), "
+        "(SELECT 1 FROM conversation WHERE id = :conv), "
+        "(SELECT agent_id FROM sticky_link WHERE customer_id = :cust), "
+        "(SELECT last_interaction_at FROM sticky_link WHERE customer_id = :cust) "
+        "FROM settings s WHERE s.id = 1", key=key, conv=conversation_id, cust=customer_id)
+    link_ = routing.Link(row[5], Sql.dt(row[6])) if row[5] is not None else None
+    return Preflight(row[3], row[4] is not None, routing.Settings(row[0], bool(row[1]), bool(row[2])), link_)
 
 
 def processed(session: Session, key: str) -> str | None:
@@ -243,7 +271,7 @@ def processed(session: Session, key: str) -> str | None:
 
 def mark_processed(session: Session, key: str, conversation_id: str | None, answer: str) -> None:
     q = sql(session)
-    q.run("INSERT INTO processed_event (key, conversation_id, answer, received_at) VALUES (:key, :conv, :answer, :now)",
+    q.later("INSERT INTO processed_event (key, conversation_id, answer, received_at) VALUES (:key, :conv, :answer, :now)",
           key=key, conv=conversation_id, answer=answer, now=q.ts(clock.now()))
 
 

@@ -25,41 +25,32 @@ class Applied:
     rule: str
 
 
-def route(session, event: routing.Event) -> Decision:
-    """Decide for `event`, holding the chosen agent's row so its load cannot change before commit.
+def route(session, event: routing.Event, settings: routing.Settings | None = None,
+          link: routing.Link | None | bool = False) -> Decision:
+    """Decide for `event` and, for an assignment, take the seat with the chosen agent at once.
 
-    On PostgreSQL the chosen agent is locked and read again; if what the decision saw is no longer
-    true the decision is made again. SQLite transactions already hold the database's write lock.
+    The seat is taken by one conditional update (the agent still active, and still available if the
+    decision relied on it), which also holds the agent's row until commit. If another transaction got
+    there first, the decision is made again with what is true now. The returned decision's load is
+    counted already: `apply` must be told so (claimed=True).
     """
-    settings = store.settings(session)
-    link = store.link(session, event.customer_id)
-    if store.dialect(session) == "sqlite":
-        return routing.decide(event, settings, link, store.DbDirectory(session))
+    settings = settings or store.settings(session)
+    if link is False:
+        link = store.link(session, event.customer_id)
     for _ in range(_ROUTE_TRIES):
-        # A savepoint per try: rolling it back releases the lock of an agent we did not keep,
-        # so a transaction never holds one agent while waiting for another (no deadlocks).
-        attempt = store.savepoint(session)
         directory = store.DbDirectory(session)
         decision = routing.decide(event, settings, link, directory)
         if not decision.assigned:
-            attempt.commit()
             return decision
-        if _still_holds(store.lock_agent(session, decision.agent), directory.seen[decision.agent]):
-            attempt.commit()
+        if store.claim(session, decision.agent, must_be_available=directory.seen[decision.agent].available):
             return decision
-        attempt.rollback()
     raise store.Contention(f"agent {decision.agent} kept changing while deciding")
 
 
-def _still_holds(fresh: routing.Agent | None, seen: routing.Agent) -> bool:
-    """What the decision relied on is still true of the locked row: active, and available if it was."""
-    if fresh is None or not fresh.active:
-        return False
-    return fresh.available or not seen.available
-
-
-def apply(session, conv: Conv, decision: Decision, at: datetime, event_id: str | None = None) -> Applied:
-    """Record `decision` for `conv` and make it so: loads, rotation, link, queue, handoff."""
+def apply(session, conv: Conv, decision: Decision, at: datetime, event_id: str | None = None,
+          claimed: bool = False) -> Applied:
+    """Record `decision` for `conv` and make it so: loads, rotation, link, queue, handoff.
+    `claimed`: route() already counted the new agent's seat."""
     decision_id = store.add_decision(session, conv.id, decision, at, event_id)
     stickybot_made = decision.rule != Rule.MANUAL
     if stickybot_made:
@@ -71,7 +62,8 @@ def apply(session, conv: Conv, decision: Decision, at: datetime, event_id: str |
         moved = held != decision.agent
         if moved:
             store.add_load(session, held, -1)
-        store.add_load(session, decision.agent, +1 if moved else 0, decision_id if stickybot_made else None)
+        delta = (1 if moved else 0) - (1 if claimed else 0)
+        store.add_load(session, decision.agent, delta, decision_id if stickybot_made else None)
         conv.status, conv.agent_id, conv.queued_at, conv.queue_seq = "assigned", decision.agent, None, None
         store.set_link(session, conv.customer_id, decision.agent, at)
     else:
@@ -114,7 +106,7 @@ def reroute(session, conv: Conv, at: datetime, leaving: str, why: str) -> Applie
     decision = route(session, event)
     decision = Decision(decision.status, decision.agent, decision.team, decision.rule, f"{why}; {decision.reason}",
                         decision.linked_agent, decision.since)
-    return apply(session, conv, decision, at)
+    return apply(session, conv, decision, at, claimed=decision.assigned)
 
 
 def open_conversations(session, agent_id: str) -> list[Conv]:

@@ -22,10 +22,13 @@ def handle(db: Database, event: Inbound) -> dict:
 
 
 def _handle(session: Session, event: Inbound) -> dict:
-    prior = store.processed(session, event.key)
-    if prior is not None:
-        return {**json.loads(prior), "duplicate": True}
-    answer = _HANDLERS[event.type](session, event)
+    pre = store.preflight(session, event.key, event.conversation_id, event.customer_id)
+    if pre.answer is not None:
+        return {**json.loads(pre.answer), "duplicate": True}
+    if event.type in (EventType.CREATED, EventType.REOPENED) and not pre.conversation_exists:
+        answer = _route_new(session, event, pre)  # the common case, with what the preflight read
+    else:
+        answer = _HANDLERS[event.type](session, event)
     answer.setdefault("duplicate", False)
     # Written last: a concurrent delivery of the same event loses here (unique key) and is run again,
     # then finds this answer.
@@ -52,19 +55,20 @@ def _reopened(session: Session, event: Inbound) -> dict:
     return _route(session, conv, event)
 
 
-def _route_new(session: Session, event: Inbound) -> dict:
+def _route_new(session: Session, event: Inbound, pre: store.Preflight | None = None) -> dict:
     store.remember_customer(session, event.customer_id, event.customer_name, event.customer_email)
     conv = Conv(id=event.conversation_id, customer_id=event.customer_id, status="new", url=event.conversation_url,
                 channel=event.channel, team=event.team, created_at=event.occurred_at, stored=False)
-    return _route(session, conv, event)
+    return _route(session, conv, event, pre)
 
 
-def _route(session: Session, conv: Conv, event: Inbound) -> dict:
+def _route(session: Session, conv: Conv, event: Inbound, pre: store.Preflight | None = None) -> dict:
+    known = {"settings": pre.settings, "link": pre.link} if pre is not None else {}
     decision = core.route(session, routing.Event(
         customer_id=event.customer_id, occurred_at=event.occurred_at, team=event.team,
         assign_agent=event.assign_agent, assign_team=event.assign_team,
-        availability_check=event.availability_check))
-    core.apply(session, conv, decision, event.occurred_at, event_id=event.key)
+        availability_check=event.availability_check), **known)
+    core.apply(session, conv, decision, event.occurred_at, event_id=event.key, claimed=decision.assigned)
     return {"conversation": conv.id, "status": str(decision.status), "agent": decision.agent,
             "team": decision.team, "rule": str(decision.rule), "reason": decision.reason}
 
