@@ -116,7 +116,6 @@ def throughput(db_url: str, label: str, args, tmp: Path) -> dict:
 
 def decision_cost(db_urls: dict[str, str], rounds: int = 5, per_round: int = 300) -> dict:
     """Mean time of one routed decision (route + commit), same process, interleaved rounds."""
-    from bot.config import Config
     from bot.db import Database
     from bot.service import events
     from integrations.widget import parse
@@ -183,7 +182,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--customers", type=int, default=200_000)
     parser.add_argument("--skip", nargs="*", default=[], choices=["throughput", "decision", "sweep"])
     args = parser.parse_args()

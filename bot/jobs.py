@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Callable, Iterator
@@ -20,12 +21,13 @@ import routing
 from . import clock, store
 from .db import Database
 from .delivery import deliver_due
-from .models import AgentRow, Conversation, StickyLink
+from .models import Conversation, StickyLink
 from .runtime import Runtime
 from .service import core
 
 log = logging.getLogger(__name__)
-EXPIRE_BATCH = 5000
+EXPIRE_BATCH = 200
+REST_FACTOR = 3  # the expiry job uses at most a quarter of the database's write time
 _local = {name: threading.Lock() for name in ("expire_links", "deliver_outbox", "sweep_queue")}
 
 
@@ -60,20 +62,27 @@ def exclusive(db: Database, name: str) -> Iterator[bool]:
 
 
 def expire_links(db: Database, stop: threading.Event | None = None, batch: int = EXPIRE_BATCH) -> int:
-    """Delete links older than the window (server's clock), a batch per short transaction."""
+    """Delete links older than the window (server's clock), a batch per short transaction.
+
+    After each batch the job rests three times as long as the batch took, so webhooks waiting for the database
+    (SQLite's single writer above all) get in between: never blocked for longer than one batch.
+    """
     days = db.transact(lambda s: store.settings(s).sticky_days)
     if days == 0:
         return 0  # stickiness is off: links are simply unused, and kept for when it is back on
     cutoff = clock.now() - timedelta(days=days)
+    stop = stop or threading.Event()
     total = 0
-    while stop is None or not stop.is_set():
+    while not stop.is_set():
         def work(session: Session) -> int:
             stale = select(StickyLink.customer_id).where(StickyLink.last_interaction_at < cutoff).limit(batch)
             return session.execute(delete(StickyLink).where(StickyLink.customer_id.in_(stale))).rowcount
+        started = time.monotonic()
         removed = db.transact(work)
         total += removed
         if removed < batch:
             break
+        stop.wait(REST_FACTOR * (time.monotonic() - started))
     if total:
         log.info("expired %d sticky links older than %d days", total, days)
     return total
@@ -91,7 +100,7 @@ def sweep_queue(db: Database) -> int:
         if candidate is None:
             break
         agents = [a for a in agents if a.id != candidate.id]
-        taken += len(db.transact(lambda s: core.drain(s, candidate.id, clock.now(), "had room (queue sweep)")))
+        taken += len(db.transact(lambda s, agent=candidate.id: core.drain(s, agent, clock.now(), "had room (queue sweep)")))
     if taken:
         log.info("queue sweep assigned %d waiting conversations", taken)
     return taken

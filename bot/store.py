@@ -19,6 +19,8 @@ def sql(tx) -> Sql:
     """This transaction's raw access: a RawTx's own, or one made once per Session."""
     if isinstance(tx, RawTx):
         return tx.q
+    if tx.new or tx.dirty or tx.deleted:
+        tx.flush()  # ORM changes made earlier in this transaction come before any raw statement
     found = tx.info.get("sql")
     if found is None:
         found = tx.info["sql"] = Sql.of(tx)

@@ -7,7 +7,6 @@ import os
 import shutil
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text

@@ -10,7 +10,7 @@ import routing
 from integrations.inbound import EventType, Inbound
 from routing import Decision, Outcome, Rule
 
-from .. import clock, store
+from .. import store
 from ..db import Database
 from ..store import Conv
 from . import core

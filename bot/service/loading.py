@@ -19,11 +19,12 @@ def load_directory(session: Session, data: Any) -> dict:
     agents = _entries(data, "agents")
     for n, team in enumerate(teams):
         team_id = _id_of(team, "teams", n)
-        _within(f"teams[{n}]", lambda: directory.put_team(session, team_id, {"name": team.get("name", team_id)}))
+        name = team.get("name", team_id)
+        _within(f"teams[{n}]", lambda t=team_id, body={"name": name}: directory.put_team(session, t, body))
     for n, agent in enumerate(agents):
         agent_id = _id_of(agent, "agents", n)
         fields = {k: v for k, v in agent.items() if k != "id"}
-        _within(f"agents[{n}] ({agent_id})", lambda: directory.put_agent(session, agent_id, fields))
+        _within(f"agents[{n}] ({agent_id})", lambda a=agent_id, body=fields: directory.put_agent(session, a, body))
     if data.get("settings") is not None:
         _within("settings", lambda: directory.patch_settings(session, data["settings"]))
     return {"teams": len(teams), "agents": len(agents)}

@@ -70,7 +70,7 @@ def _authenticate(cfg, body: bytes) -> None:
         signing.verify(cfg.chatwoot_webhook_secret, request.headers.get("X-Chatwoot-Timestamp"), signature, body,
                        time.time(), "sha256", "X-Chatwoot-Timestamp", "X-Chatwoot-Signature")
     except signing.SignatureError as exc:
-        raise Unauthorized(str(exc), code=ErrorCode.STALE_TIMESTAMP if exc.stale else ErrorCode.BAD_SIGNATURE)
+        raise Unauthorized(str(exc), code=ErrorCode.STALE_TIMESTAMP if exc.stale else ErrorCode.BAD_SIGNATURE) from None
 
 
 def _trusted_source(address: str | None, sources: frozenset[str]) -> bool:

@@ -34,7 +34,7 @@ def widget_event():
         signing.verify(secret, request.headers.get("X-Sticky-Timestamp"), request.headers.get("X-Sticky-Signature"),
                        body, time.time(), "v1", "X-Sticky-Timestamp", "X-Sticky-Signature")
     except signing.SignatureError as exc:
-        raise Unauthorized(str(exc), code=ErrorCode.STALE_TIMESTAMP if exc.stale else ErrorCode.BAD_SIGNATURE)
+        raise Unauthorized(str(exc), code=ErrorCode.STALE_TIMESTAMP if exc.stale else ErrorCode.BAD_SIGNATURE) from None
     try:
         event = widget.parse(body)
     except widget.SchemaError as exc:

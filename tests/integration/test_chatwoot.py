@@ -2,7 +2,6 @@
 answered by `responses`."""
 from __future__ import annotations
 
-import copy
 import json
 import time
 import uuid
@@ -10,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import responses
-from responses import matchers
 
 from bot import create_app
 from bot.delivery import deliver_due

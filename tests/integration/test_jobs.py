@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, update
-from sqlmodel import func, select
+from sqlmodel import select
 
 from bot import jobs
 from bot.clock import now

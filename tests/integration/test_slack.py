@@ -16,7 +16,7 @@ from bot.delivery import deliver_due
 from bot.models import OutboxRow
 from tests.conftest import StickyClient, make_config
 from tests.fakes.slack import FakeSlack
-from tests.slackkit import SIGNING_SECRET, click, post_signed, slack_signature, slash
+from tests.slackkit import SIGNING_SECRET, click, slack_signature, slash
 
 
 @pytest.fixture
