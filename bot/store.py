@@ -207,9 +207,13 @@ def last_decision(session: Session, conversation_id: str) -> tuple[str, str] | N
 
 
 def remember_customer(session: Session, customer_id: str, name: str | None, email: str | None) -> None:
-    sql(session).later("INSERT INTO customer (id, name, email) VALUES (:id, :name, :email) ON CONFLICT (id) DO UPDATE "
-                     "SET name = coalesce(excluded.name, customer.name), email = coalesce(excluded.email, customer.email)",
-                     id=customer_id, name=name, email=email)
+    # The row is rewritten only when something new arrived (no page dirtied for a returning customer).
+    sql(session).later(
+        "INSERT INTO customer (id, name, email) VALUES (:id, :name, :email) ON CONFLICT (id) DO UPDATE "
+        "SET name = coalesce(excluded.name, customer.name), email = coalesce(excluded.email, customer.email) "
+        "WHERE (excluded.name IS NOT NULL AND (customer.name IS NULL OR customer.name <> excluded.name)) "
+        "OR (excluded.email IS NOT NULL AND (customer.email IS NULL OR customer.email <> excluded.email))",
+        id=customer_id, name=name, email=email)
 
 
 def link(session: Session, customer_id: str) -> routing.Link | None:

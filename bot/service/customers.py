@@ -43,10 +43,8 @@ def queue_length(session: Session) -> int:
 
 
 def customer(session: Session, customer_id: str) -> dict:
-    found = session.get(Customer, customer_id)
+    """The stored link; `sticky` is null when none is stored (never seen, expired, or forgotten)."""
     link = session.get(StickyLink, customer_id)
-    if found is None and link is None:
-        raise NotFound(f"no customer '{customer_id}'")
     if link is None:
         return {"customer": customer_id, "sticky": None}
     days = store.settings(session).sticky_days

@@ -140,7 +140,7 @@ def test_forgetting_a_customer_erases_link_and_personal_data_but_keeps_conversat
     client.event(conversation="c1")
     r = client.api("DELETE", "/api/customers/cust_42")
     assert r.status_code == 200
-    assert client.api("GET", "/api/customers/cust_42").status_code == 404
+    assert client.api("GET", "/api/customers/cust_42").get_json() == {"customer": "cust_42", "sticky": None}
     conv = client.api("GET", "/api/conversations/c1").get_json()
     assert conv["customer"] != "cust_42" and conv["agent"] == "alice"
     assert all("cust_42" not in d["reason"] for d in conv["decisions"])
@@ -152,3 +152,8 @@ def test_forgetting_a_customer_erases_link_and_personal_data_but_keeps_conversat
 def test_a_nul_character_in_an_agent_is_refused(client):
     r = client.api("PUT", "/api/agents/alice", {"name": "Al\u0000ice"})
     assert r.status_code == 422 and r.get_json()["details"][0]["field"] == "name"
+
+
+def test_a_customer_never_seen_has_no_link(client):
+    r = client.api("GET", "/api/customers/nobody")
+    assert r.status_code == 200 and r.get_json() == {"customer": "nobody", "sticky": None}

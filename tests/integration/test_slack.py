@@ -282,7 +282,7 @@ def test_non_admins_are_refused(client, slack, text):
     assert "Only stickybot admins" in say(client, "U_NOBODY", text)
     assert client.api("GET", "/api/settings").get_json() == {"sticky_days": 7, "availability_check": True,
                                                              "drain_unassigned": True}
-    assert client.api("GET", "/api/customers/cust_42").status_code == 200
+    assert client.api("GET", "/api/customers/cust_42").get_json()["sticky"] is not None
 
 
 def test_workspace_admins_and_owners_are_admins(client, slack):
@@ -339,7 +339,8 @@ def test_an_admin_forgets_a_customer(client):
     client.agent("alice")
     client.event()
     assert "Forgot `cust_42`" in say(client, "U_ADMIN", "forget cust_42")
-    assert client.api("GET", "/api/customers/cust_42").status_code == 404
+    assert client.api("GET", "/api/customers/cust_42").get_json()["sticky"] is None
+    assert client.api("GET", "/api/conversations/conv_1").get_json()["customer"] != "cust_42"
 
 
 @pytest.mark.parametrize("text", ["help", "", "dance"])
@@ -388,3 +389,18 @@ def test_only_the_holder_can_release(client, rt, slack):
     value = button_of(slack.posts("U_ALICE")[0])["value"]
     click(client.http, "U_BOB", "sticky_release", value, "D_BOB", "9.9")
     assert client.api("GET", "/api/conversations/conv_1").get_json()["agent"] == "alice"
+
+
+def test_a_customers_new_name_reaches_the_next_handoff_and_a_missing_one_keeps_the_old(client, rt, slack):
+    from tests.conftest import event_body
+    client.agent("alice", slack="U_ALICE")
+    client.event(conversation="c1")
+    renamed = event_body(conversation="c2")
+    renamed["customer"]["name"] = "Ada King"
+    client.signed(json.dumps(renamed).encode())
+    nameless = event_body(conversation="c3")
+    del nameless["customer"]["name"]
+    client.signed(json.dumps(nameless).encode())
+    deliver_due(rt)
+    texts = [p["text"] for p in slack.posts("U_ALICE")]
+    assert "Ada Lovelace" in texts[0] and "Ada King" in texts[1] and "Ada King" in texts[2]
