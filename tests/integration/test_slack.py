@@ -395,9 +395,11 @@ def test_a_customers_new_name_reaches_the_next_handoff_and_a_missing_one_keeps_t
     from tests.conftest import event_body
     client.agent("alice", slack="U_ALICE")
     client.event(conversation="c1")
+    deliver_due(rt)
     renamed = event_body(conversation="c2")
     renamed["customer"]["name"] = "Ada King"
     client.signed(json.dumps(renamed).encode())
+    deliver_due(rt)
     nameless = event_body(conversation="c3")
     del nameless["customer"]["name"]
     client.signed(json.dumps(nameless).encode())
