@@ -50,13 +50,15 @@ def backoff(attempts: int) -> float:
 def claim(rt: Runtime, kinds: tuple[str, ...], limit: int = 50) -> list[Claimed]:
     now = clock.now()
     lease = timedelta(seconds=rt.config.outbox_lease_s)
+    due = (OutboxRow.state == "pending", OutboxRow.kind.in_(kinds), OutboxRow.next_attempt_at <= now,
+           or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now))
+    with rt.db.read() as session:  # nothing due: no write transaction (on SQLite, no turn at the writer)
+        if session.exec(select(OutboxRow.id).where(*due).limit(1)).first() is None:
+            return []
 
     def work(session: Session) -> list[Claimed]:
         rows = session.exec(
-            select(OutboxRow)
-            .where(OutboxRow.state == "pending", OutboxRow.kind.in_(kinds), OutboxRow.next_attempt_at <= now,
-                   or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now))
-            .order_by(OutboxRow.id).limit(limit).with_for_update(skip_locked=True)
+            select(OutboxRow).where(*due).order_by(OutboxRow.id).limit(limit).with_for_update(skip_locked=True)
         ).all()
         out = []
         for row in rows:

@@ -51,20 +51,24 @@ class Sql:
     def _run(self, sql: str, params: dict | None):
         cursor = self.raw.cursor()
         try:
-            if self.pending:
-                pending, self.pending = self.pending, []
-                with self.raw.pipeline():
-                    writes = self.raw.cursor()
-                    for text, values in pending:
-                        writes.execute(text, values)
-                    cursor.execute(self._text(sql), params or {})
-            else:
-                cursor.execute(self._text(sql), params or {})
+            self._with_pending(lambda: cursor.execute(self._text(sql), params or {}))
         except self.error as exc:
             # The same exception classes SQLAlchemy raises (IntegrityError, OperationalError, ...), so that
             # retries of lost races and the 503 for a database that went away work as everywhere else.
             raise DBAPIError.instance(sql, params, exc, self.error) from exc
         return cursor
+
+    def _with_pending(self, last) -> None:
+        """Send the deferred writes and then `last`, in one pipeline (one round trip)."""
+        if not self.pending:
+            last()
+            return
+        pending, self.pending = self.pending, []
+        with self.raw.pipeline():
+            writes = self.raw.cursor()
+            for text, values in pending:
+                writes.execute(text, values)
+            last()
 
     def later(self, sql: str, **params) -> None:
         """A write whose result nobody reads: deferred where that saves round trips, else run now."""
@@ -75,15 +79,7 @@ class Sql:
 
     def commit(self) -> None:
         try:
-            if self.pending:
-                pending, self.pending = self.pending, []
-                with self.raw.pipeline():
-                    writes = self.raw.cursor()
-                    for text, values in pending:
-                        writes.execute(text, values)
-                    self.raw.commit()
-            else:
-                self.raw.commit()
+            self._with_pending(self.raw.commit)
         except self.error as exc:
             raise DBAPIError.instance("COMMIT", None, exc, self.error) from exc
 
