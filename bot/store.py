@@ -270,11 +270,6 @@ def preflight(tx, key: str, conversation_id: str, customer_id: str | None) -> Pr
     return Preflight(row[3], row[4] is not None, routing.Settings(row[0], bool(row[1]), bool(row[2])), link_)
 
 
-def processed(session: Session, key: str) -> str | None:
-    row = sql(session).one("SELECT answer FROM processed_event WHERE key = :key", key=key)
-    return row[0] if row else None
-
-
 def mark_processed(session: Session, key: str, conversation_id: str | None, answer: str) -> None:
     q = sql(session)
     q.later("INSERT INTO processed_event (key, conversation_id, answer, received_at) VALUES (:key, :conv, :answer, :now)",

@@ -107,7 +107,3 @@ def reroute(session, conv: Conv, at: datetime, leaving: str, why: str) -> Applie
     decision = Decision(decision.status, decision.agent, decision.team, decision.rule, f"{why}; {decision.reason}",
                         decision.linked_agent, decision.since)
     return apply(session, conv, decision, at, claimed=decision.assigned)
-
-
-def open_conversations(session, agent_id: str) -> list[Conv]:
-    return store.held_by(session, agent_id)

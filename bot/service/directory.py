@@ -7,7 +7,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-import routing
 from integrations.widget import nul_field
 
 from .. import clock, store
@@ -142,7 +141,7 @@ def deactivate_agent(session: Session, agent_id: str) -> dict:
     session.flush()
     now = clock.now()
     moved = [core.reroute(session, conv, now, agent_id, f"{agent_id} was deactivated")
-             for conv in core.open_conversations(session, agent_id)]
+             for conv in store.held_by(session, agent_id)]
     session.refresh(row)
     out = agent_json(session, row)
     out["rerouted"] = [{"conversation": d.conversation_id, "status": d.status, "agent": d.agent_id,
@@ -203,7 +202,3 @@ def _check_id(value: str, what: str) -> None:
     if not value or len(value) > 128 or any(c.isspace() for c in value):
         raise Invalid(f"a {what} id is 1-128 characters without spaces",
                       details=[{"field": "id", "message": "1-128 characters, no spaces"}])
-
-
-def current_settings(session: Session) -> routing.Settings:
-    return store.settings(session)

@@ -34,8 +34,3 @@ def is_admin(rt: Runtime, user_id: str) -> bool:
     with _lock:
         _cache[user_id] = (now + _TTL_S, verdict)
     return verdict
-
-
-def forget_cache() -> None:
-    with _lock:
-        _cache.clear()
