@@ -79,7 +79,7 @@ def directory_load(file):
         raise click.ClickException(f"{file.name} is not valid YAML: {exc}") from None
     rt = runtime()
     try:
-        counts = rt.db.transact(lambda session: load_directory(session, data))
+        counts = rt.db.transact(lambda store: load_directory(store, data, rt.clock.now()))
     except StickyError as exc:
         detail = "".join(f"\n  {d['field']}: {d['message']}" for d in (exc.details or []))
         raise click.ClickException(f"{file.name}: {exc.message}{detail}\nnothing was loaded") from None
@@ -93,14 +93,14 @@ def directory_sync(source):
     """Load agents (matched by e-mail), teams and team members from Chatwoot."""
     from integrations.chatwoot.api import ChatwootFailure
 
-    from .service.chatwoot import sync
+    from .service.chatwoot_writeback import sync
 
     rt = runtime()
     if rt.chatwoot is None:
         raise click.ClickException("set CHATWOOT_URL, CHATWOOT_ACCOUNT_ID and CHATWOOT_API_TOKEN (a user's access "
                                    "token: bot tokens cannot list agents)")
     try:
-        counts = sync(rt.db, rt.chatwoot)
+        counts = sync(rt.db, rt.chatwoot, rt.clock.now())
     except ChatwootFailure as exc:
         raise click.ClickException(f"Chatwoot answered {exc.error}; nothing was loaded") from None
     click.echo(f"synced {counts['agents']} agents ({counts['created']} new) and {counts['teams']} teams from Chatwoot")

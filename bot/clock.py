@@ -1,7 +1,38 @@
-"""Time: aware UTC everywhere (SQLModel stores it as UTC), ISO 8601 with Z outside."""
+"""Time: aware UTC everywhere (SQLModel stores it as UTC), ISO 8601 with Z outside.
+
+Events carry their own time (`occurred_at`); what a job, an admin call or a Slack action causes is timed by
+the process's one Clock, which tests replace with a FrozenClock they move by hand.
+"""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import threading
+from datetime import datetime, timedelta, timezone
+
+
+class Clock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+class FrozenClock(Clock):
+    """A clock that stands still until moved."""
+
+    def __init__(self, at: datetime | None = None):
+        self._at = at or datetime.now(timezone.utc)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._at
+
+    def set(self, at: datetime) -> None:
+        with self._lock:
+            self._at = at
+
+    def advance(self, **delta) -> datetime:
+        with self._lock:
+            self._at += timedelta(**delta)
+            return self._at
 
 
 def now() -> datetime:

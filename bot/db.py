@@ -15,13 +15,13 @@ import time
 from contextlib import contextmanager, nullcontext
 from typing import Callable, Iterator, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlmodel import Session, create_engine
 
-from .sql import RawTx, Sql
-from .store_errors import Contention
+from .clock import Clock
+from .store import Contention, SqlStore
+from .store.runner import Runner
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,7 +44,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800)
+    # Times are stored as UTC without a zone: the session speaks UTC whatever the server's default is.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800,
+                         connect_args={"options": "-c timezone=UTC"})
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -149,74 +151,69 @@ def _retryable(exc: Exception) -> bool:
 
 
 class Database:
-    def __init__(self, url: str, on_commit: Callable[[dict], None] | None = None):
+    """The engine, and the one way to run a transaction: a SqlStore that lives for exactly one of them."""
+
+    def __init__(self, url: str, on_commit: Callable[[dict], None] | None = None, clock: Clock | None = None):
         self.engine = make_engine(url)
-        # Told what a committed write transaction left in session.info (e.g. the rules it decided by).
+        # Told what a committed write transaction noted in `store.info` (e.g. the rules it decided by).
         self.on_commit = on_commit
+        self.clock = clock or Clock()
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.is_postgres = self.engine.dialect.name == "postgresql"
         self._write_engine = self.engine.execution_options(sticky_write=True)
         self._writer = _SqliteWriterLock(self.engine.url.database) if self.is_sqlite else None
         self._checkpointer = _Checkpointer(self.engine) if self.is_sqlite else None
+        self._job_locks: dict[str, threading.Lock] = {}
+        self._job_locks_guard = threading.Lock()
+
+    def job_lock(self, name: str) -> threading.Lock:
+        """The lock that keeps job `name` to one thread of this process (bot.jobs adds one across processes)."""
+        with self._job_locks_guard:
+            return self._job_locks.setdefault(name, threading.Lock())
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+    def reading(self) -> Iterator[SqlStore]:
+        """A read-only transaction (rolled back at the end)."""
+        with self.engine.connect() as conn:
+            conn.begin()
+            try:
+                yield SqlStore(Runner(conn), self.clock)
+            finally:
+                conn.rollback()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One write transaction, committed on success and rolled back on any error."""
+    def writing(self) -> Iterator[SqlStore]:
+        """One write transaction, committed on success and rolled back on any error. On SQLite it holds the
+        single writer's turn from the start (BEGIN IMMEDIATE), so writers queue instead of colliding."""
         if self._checkpointer is not None:
             self._checkpointer.ensure_running()
-        with self._writer or nullcontext(), Session(self._write_engine, expire_on_commit=False) as session:
+        with self._writer or nullcontext(), self._write_engine.connect() as conn:
+            q = Runner(conn)
+            store = SqlStore(q, self.clock)
+            conn.begin()
             try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-            if self.on_commit is not None and session.info:
-                self.on_commit(session.info)
-
-    @contextmanager
-    def write_raw(self) -> Iterator[RawTx]:
-        """A write transaction straight on a pooled DBAPI connection: the webhook path, where the Session's
-        own bookkeeping would cost more than the work (and, on SQLite, hold the single writer longer)."""
-        error = self.engine.dialect.loaded_dbapi.Error
-        if self._checkpointer is not None:
-            self._checkpointer.ensure_running()
-        with self._writer or nullcontext():
-            try:
-                connection = self.engine.raw_connection()
-            except error as exc:
-                raise DBAPIError.instance("connect", None, exc, error) from exc
-            q = Sql(connection.dbapi_connection, self.is_postgres, error, defers=True)
-            tx = RawTx(q)
-            try:
-                if self.is_sqlite:
-                    q.run("BEGIN IMMEDIATE")
-                yield tx
+                yield store
                 q.commit()
             except BaseException:
-                q.pending.clear()
                 try:
-                    connection.rollback()
+                    q.rollback()
                 except Exception:
                     log.warning("rollback failed; the connection is discarded")
-                    connection.invalidate()
+                    conn.invalidate()
                 raise
-            finally:
-                connection.close()
-        if self.on_commit is not None and tx.info:
-            self.on_commit(tx.info)
+        if self.on_commit is not None and store.info:
+            self.on_commit(store.info)
 
-    def transact(self, work: Callable[[Session], T], attempts: int = 6, raw: bool = False) -> T:
+    def read(self, work: Callable[[SqlStore], T]) -> T:
+        with self.reading() as store:
+            return work(store)
+
+    def transact(self, work: Callable[[SqlStore], T], attempts: int = 6) -> T:
         """Run `work` in a write transaction, again from the start if it lost a race."""
         for attempt in range(1, attempts + 1):
             try:
-                with (self.write_raw() if raw else self.write()) as session:
-                    return work(session)
+                with self.writing() as store:
+                    return work(store)
             except (IntegrityError, OperationalError, DBAPIError, Contention) as exc:
                 if attempt == attempts or not (isinstance(exc, Contention) or _retryable(exc)):
                     raise

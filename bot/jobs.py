@@ -1,7 +1,7 @@
 """The scheduler's jobs: expire stale links, deliver the outbox, sweep the queue.
 
-Each is safe to run in several processes at once; `exclusive()` still keeps each to one process
-at a time on PostgreSQL (an advisory lock) so that they do not do the same work twice.
+Each is safe to run in several processes at once; `exclusive()` still keeps each to one process at a time on
+PostgreSQL (an advisory lock) and to one thread at a time in a process, so they do not do the same work twice.
 """
 from __future__ import annotations
 
@@ -13,22 +13,16 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Callable, Iterator
 
-from sqlalchemy import delete, func, select as sa_select
-from sqlmodel import Session, select
-
 import routing
+from sqlalchemy import func, select
 
-from . import clock, store
 from .db import Database
-from .delivery import deliver_due
-from .models import Conversation, StickyLink
 from .runtime import Runtime
-from .service import core
+from .service import assignment
 
 log = logging.getLogger(__name__)
 EXPIRE_BATCH = 200
 REST_FACTOR = 3  # the expiry job uses at most a quarter of the database's write time
-_local = {name: threading.Lock() for name in ("expire_links", "deliver_outbox", "sweep_queue")}
 
 
 def lock_key(name: str) -> int:
@@ -39,7 +33,7 @@ def lock_key(name: str) -> int:
 @contextmanager
 def exclusive(db: Database, name: str) -> Iterator[bool]:
     """Yields True if this process may run job `name` now (and holds the right until the block ends)."""
-    local = _local.setdefault(name, threading.Lock())
+    local = db.job_lock(name)
     if not local.acquire(blocking=False):
         yield False
         return
@@ -49,13 +43,13 @@ def exclusive(db: Database, name: str) -> Iterator[bool]:
             return
         with db.engine.connect() as conn:
             key = lock_key(name)
-            got = conn.execute(sa_select(func.pg_try_advisory_lock(key))).scalar()
+            got = conn.execute(select(func.pg_try_advisory_lock(key))).scalar()
             conn.commit()
             try:
                 yield bool(got)
             finally:
                 if got:
-                    conn.execute(sa_select(func.pg_advisory_unlock(key)))
+                    conn.execute(select(func.pg_advisory_unlock(key)))
                     conn.commit()
     finally:
         local.release()
@@ -67,18 +61,15 @@ def expire_links(db: Database, stop: threading.Event | None = None, batch: int =
     After each batch the job rests three times as long as the batch took, so webhooks waiting for the database
     (SQLite's single writer above all) get in between: never blocked for longer than one batch.
     """
-    days = db.transact(lambda s: store.settings(s).sticky_days)
+    days = db.read(lambda store: store.settings().sticky_days)
     if days == 0:
         return 0  # stickiness is off: links are simply unused, and kept for when it is back on
-    cutoff = clock.now() - timedelta(days=days)
+    cutoff = db.clock.now() - timedelta(days=days)
     stop = stop or threading.Event()
     total = 0
     while not stop.is_set():
-        def work(session: Session) -> int:
-            stale = select(StickyLink.customer_id).where(StickyLink.last_interaction_at < cutoff).limit(batch)
-            return session.execute(delete(StickyLink).where(StickyLink.customer_id.in_(stale))).rowcount
         started = time.monotonic()
-        removed = db.transact(work)
+        removed = db.transact(lambda store: store.expire_links(cutoff, batch))
         total += removed
         if removed < batch:
             break
@@ -90,25 +81,18 @@ def expire_links(db: Database, stop: threading.Event | None = None, batch: int =
 
 def sweep_queue(db: Database) -> int:
     """Drain the queue into every available agent: a safety net for a drain that was missed."""
-    if not db.transact(lambda s: store.settings(s).drain_unassigned and customers_waiting(s)):
+    settings, waiting = db.read(lambda store: (store.settings(), store.counts().queue))
+    if not settings.drain_unassigned or not waiting:
         return 0
-    with db.read() as session:
-        agents = [a for a in store.active_agents(session) if a.status == "online"]
+    agents = [a.routing for a in db.read(lambda store: store.agents(active_only=True))]
     taken = 0
-    while True:
-        candidate = routing.pick(agents)
-        if candidate is None:
-            break
+    while (candidate := routing.pick(agents)) is not None:
         agents = [a for a in agents if a.id != candidate.id]
-        taken += len(db.transact(lambda s, agent=candidate.id: core.drain(s, agent, clock.now(), "had room (queue sweep)")))
+        taken += len(db.transact(lambda store, agent=candidate.id: assignment.drain(
+            store, agent, db.clock.now(), "had room (queue sweep)")))
     if taken:
         log.info("queue sweep assigned %d waiting conversations", taken)
     return taken
-
-
-def customers_waiting(session: Session) -> bool:
-    return session.exec(select(func.count()).select_from(Conversation)
-                        .where(Conversation.status == "unassigned")).one() > 0
 
 
 def make_jobs(rt: Runtime, stop: threading.Event) -> dict[str, Callable[[], None]]:
@@ -125,7 +109,7 @@ def make_jobs(rt: Runtime, stop: threading.Event) -> dict[str, Callable[[], None
         return run
 
     def deliver() -> None:
-        while not stop.is_set() and deliver_due(rt) > 0:
+        while not stop.is_set() and rt.outbox.deliver_due(stop=stop) > 0:
             pass
 
     return {

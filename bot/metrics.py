@@ -9,11 +9,8 @@ import time
 from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func
-from sqlmodel import select
-
-from .models import Conversation, OutboxRow, StickyLink
 from .runtime import runtime
+from .store import OutboxState
 
 DECISIONS = Counter("stickybot_decisions", "Routing decisions committed, by rule", ["rule"])
 WEBHOOK_LATENCY = Histogram(
@@ -38,19 +35,15 @@ class DatabaseGauges:
         self.db = db
 
     def collect(self):
-        with self.db.read() as session:
-            outbox = dict(session.exec(select(OutboxRow.state, func.count()).group_by(OutboxRow.state)).all())
-            queue = session.exec(select(func.count()).select_from(Conversation)
-                                 .where(Conversation.status == "unassigned")).one()
-            links = session.exec(select(func.count()).select_from(StickyLink)).one()
+        counts = self.db.read(lambda store: store.counts())
         backlog = GaugeMetricFamily("stickybot_outbox_backlog", "Outbox rows waiting to be delivered")
-        backlog.add_metric([], outbox.get("pending", 0))
+        backlog.add_metric([], counts.outbox.get(OutboxState.PENDING, 0))
         failed = GaugeMetricFamily("stickybot_outbox_failed", "Outbox rows given up on (permanent errors)")
-        failed.add_metric([], outbox.get("failed", 0))
+        failed.add_metric([], counts.outbox.get(OutboxState.FAILED, 0))
         waiting = GaugeMetricFamily("stickybot_queue_length", "Conversations waiting in Unassigned")
-        waiting.add_metric([], queue)
+        waiting.add_metric([], counts.queue)
         held = GaugeMetricFamily("stickybot_links_held", "Sticky links stored")
-        held.add_metric([], links)
+        held.add_metric([], counts.links)
         return [backlog, failed, waiting, held]
 
 

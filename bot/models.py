@@ -105,7 +105,7 @@ class OutboxRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
     payload: str = Field(sa_column=Column(Text, nullable=False))
-    state: str = Field(default="pending", max_length=16)  # pending | sent | failed
+    state: str = Field(default="pending", max_length=16)  # pending | delivered | skipped | failed
     attempts: int = 0
     next_attempt_at: datetime
     lease_until: datetime | None = None

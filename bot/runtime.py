@@ -1,9 +1,8 @@
-"""What one process holds: configuration, the database, Slack, and the hooks run after a commit."""
+"""What one process holds, built once by the app factory: configuration, the clock, the database, the outside
+services' clients, and the outbox with its senders. Nothing here connects until used."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Callable
 
 from flask import current_app
@@ -11,51 +10,48 @@ from flask import current_app
 from integrations.chatwoot.api import ChatwootApi
 from integrations.slack.client import SlackClient
 
+from .clock import Clock
 from .config import Config
 from .db import Database
+from .delivery import Deliverer, Outbox
+from .outbox import Sender
+from .service.chatwoot_writeback import ChatwootSender
+from .slack.admins import SlackAdmins
+from .slack.sender import SlackSender
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
 class Runtime:
-    config: Config
-    db: Database
-    # Outbox kinds other integrations deliver (kind -> sender of one claimed row).
-    extra_senders: dict[str, Callable] = field(default_factory=dict)
+    def __init__(self, config: Config, clock: Clock | None = None,
+                 on_commit: Callable[[dict], None] | None = None):
+        self.config = config
+        self.clock = clock or Clock()
+        self.db = Database(config.database_url, on_commit=on_commit, clock=self.clock)
+        token = config.slack_bot_token
+        self.slack = SlackClient(token, config.slack_api_url) if token else None
+        # For look-ups made while Slack waits for our answer (3 s): a short timeout.
+        self.slack_lookup = SlackClient(token, config.slack_api_url, timeout=2) if token else None
+        self.admins = SlackAdmins(config.admin_slack_ids, self.slack_lookup)
+        c = config
+        configured = c.chatwoot_url and c.chatwoot_account_id and c.chatwoot_api_token
+        self.chatwoot = ChatwootApi(c.chatwoot_url, c.chatwoot_account_id, c.chatwoot_api_token) \
+            if configured else None
+        senders: list[Sender] = []
+        if self.slack is not None:
+            senders.append(SlackSender(self.db, self.slack, config.slack_queue_channel))
+        if self.chatwoot is not None:
+            senders.append(ChatwootSender(self.db, self.chatwoot))
+        self.outbox = Outbox(self.db, senders, config.outbox_lease_s, self.clock)
+        self.deliverer = Deliverer(self.outbox)
+        self.scheduler = None  # the in-process scheduler, when this process runs one (bot.scheduler)
+        self._warned_no_slack = False
 
-    @cached_property
-    def slack(self) -> SlackClient | None:
-        token = self.config.slack_bot_token
-        return SlackClient(token, self.config.slack_api_url) if token else None
-
-    @cached_property
-    def chatwoot(self) -> ChatwootApi | None:
-        c = self.config
-        if c.chatwoot_url and c.chatwoot_account_id and c.chatwoot_api_token:
-            return ChatwootApi(c.chatwoot_url, c.chatwoot_account_id, c.chatwoot_api_token)
-        return None
-
-    @cached_property
-    def slack_lookup(self) -> SlackClient | None:
-        """For look-ups made while Slack waits for our answer (3 s): a short timeout."""
-        token = self.config.slack_bot_token
-        return SlackClient(token, self.config.slack_api_url, timeout=2) if token else None
-
-    @cached_property
-    def slack_sender(self):
-        from .delivery import SlackSender
-
-        return SlackSender(self)
-
-    @cached_property
-    def deliverer(self):
-        from .delivery import Deliverer
-
-        return Deliverer(self)
-
-    def committed(self) -> None:
+    def wake_deliverer(self) -> None:
         """Called after a commit that may have written outbox rows: deliver them now, off the request."""
+        if self.slack is None and not self._warned_no_slack:
+            log.warning("SLACK_BOT_TOKEN is not set: handoffs are kept in the outbox until it is")
+            self._warned_no_slack = True
         if self.config.deliver_after_commit:
             try:
                 self.deliverer.kick()
@@ -63,8 +59,8 @@ class Runtime:
                 log.exception("could not wake the outbox deliverer")
 
     def close(self) -> None:
-        if "deliverer" in self.__dict__:
-            self.deliverer.stop()
+        """Finish the delivery in hand, then let go of the database."""
+        self.deliverer.stop()
         self.db.dispose()
 
 

@@ -35,12 +35,12 @@ def start_in_process(app: Flask, rt: Runtime) -> None:
     scheduler = BackgroundScheduler(timezone="UTC")
     configure(scheduler, rt, stop)
     scheduler.start()
-    rt.__dict__["scheduler"] = (scheduler, stop)
+    rt.scheduler = (scheduler, stop)
     log.info("scheduler started in-process")
 
 
 def stop_in_process(rt: Runtime) -> None:
-    held = rt.__dict__.pop("scheduler", None)
+    held, rt.scheduler = rt.scheduler, None
     if held:
         scheduler, stop = held
         stop.set()

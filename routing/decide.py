@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from .model import Agent, Decision, Directory, Event, Link, Outcome, Rule, Settings
+from .model import Agent, Decision, Directory, Event, Link, Outcome, Rule, Settings, Status
 
 
 def pick(agents: Iterable[Agent], exclude: Iterable[str] = ()) -> Agent | None:
@@ -49,7 +49,8 @@ def _explicit_agent(event: Event, directory: Directory) -> Decision:
         return _unassigned(Rule.EXPLICIT_UNKNOWN, event.team, f"the chatbot flow named agent '{ref}', who is not in the directory")
     if not agent.active:
         return _unassigned(Rule.EXPLICIT_UNKNOWN, event.team, f"the chatbot flow named agent '{ref}', who is deactivated")
-    return _assigned(agent, event.team, Rule.EXPLICIT_AGENT, f"the chatbot flow assigned {agent.id}")
+    return _assigned(agent, event.team, Rule.EXPLICIT_AGENT, f"the chatbot flow assigned {agent.id}",
+                     needs_room=False)
 
 
 def _explicit_team(event: Event, directory: Directory) -> Decision:
@@ -82,8 +83,8 @@ def _sticky_candidate(event: Event, settings: Settings, link: Link | None, direc
 def _sticky(event: Event, settings: Settings, link: Link, linked: Agent, check: bool, directory: Directory) -> Decision:
     since = event.occurred_at - link.last_interaction_at
 
-    def assigned(agent: Agent, team: str | None, rule: Rule, reason: str) -> Decision:
-        return replace(_assigned(agent, team, rule, reason), linked_agent=linked.id, since=since)
+    def assigned(agent: Agent, team: str | None, rule: Rule, reason: str, needs_room: bool = True) -> Decision:
+        return replace(_assigned(agent, team, rule, reason, needs_room), linked_agent=linked.id, since=since)
 
     def unassigned(team: str | None, reason: str) -> Decision:
         return replace(_unassigned(Rule.UNASSIGNED, team, reason), linked_agent=linked.id, since=since)
@@ -94,7 +95,7 @@ def _sticky(event: Event, settings: Settings, link: Link, linked: Agent, check: 
     )
     if not check:
         note = "" if linked.available else f"; availability check off, so {linked.id} gets it while {_unavailable(linked)}"
-        return assigned(linked, event.team, Rule.STICKY, returning + note)
+        return assigned(linked, event.team, Rule.STICKY, returning + note, needs_room=False)
     if linked.available:
         return assigned(linked, event.team, Rule.STICKY, returning)
     away = f"{returning}, but {linked.id} is {_unavailable(linked)}"
@@ -132,8 +133,8 @@ def _union(directory: Directory, teams: Iterable[str]) -> list[Agent]:
     return list(seen.values())
 
 
-def _assigned(agent: Agent, team: str | None, rule: Rule, reason: str) -> Decision:
-    return Decision(Outcome.ASSIGNED, agent.id, team, rule, reason)
+def _assigned(agent: Agent, team: str | None, rule: Rule, reason: str, needs_room: bool = True) -> Decision:
+    return Decision(Outcome.ASSIGNED, agent.id, team, rule, reason, needs_room=needs_room)
 
 
 def _unassigned(rule: Rule, team: str | None, reason: str) -> Decision:
@@ -145,7 +146,7 @@ def _picked(agent: Agent) -> str:
 
 
 def _unavailable(agent: Agent) -> str:
-    if agent.status != "online":
+    if agent.status != Status.ONLINE:
         return str(agent.status)
     return f"at capacity ({agent.open_load}/{agent.max_open} open)"
 

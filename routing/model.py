@@ -92,6 +92,9 @@ class Decision:
     # For decisions made about a returning customer: who helped them last, and how long ago.
     linked_agent: str | None = None
     since: timedelta | None = None
+    # True when the agent was chosen for being available: taking its seat must then find it still available
+    # (another decision may have filled it meanwhile). False for an agent assigned whatever its state.
+    needs_room: bool = False
 
     @property
     def assigned(self) -> bool:

@@ -8,10 +8,14 @@ import shutil
 import time
 import uuid
 
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import text
+from sqlmodel import Session
 
 from bot import create_app
+from bot.clock import FrozenClock
 from bot.config import Config
 from bot.db import Database
 from bot.migrate import upgrade
@@ -56,6 +60,15 @@ def reset_postgres(url: str) -> None:
         db.dispose()
 
 
+@contextmanager
+def orm(db: Database):
+    """An ORM session on the app's database, committed at the end: for tests that arrange or inspect rows
+    behind the product's back."""
+    with Session(db.engine, expire_on_commit=False) as session:
+        yield session
+        session.commit()
+
+
 def make_config(db_url: str, **overrides) -> Config:
     base = Config(database_url=db_url, webhook_secret=WEBHOOK_SECRET, admin_token=ADMIN_TOKEN,
                   scheduler=False, deliver_after_commit=False)
@@ -68,8 +81,14 @@ def config(db_url) -> Config:
 
 
 @pytest.fixture
-def app(config):
-    app = create_app(config)
+def clock() -> FrozenClock:
+    """The server's clock for admin calls, Slack actions and jobs: it stands still until a test moves it."""
+    return FrozenClock()
+
+
+@pytest.fixture
+def app(config, clock):
+    app = create_app(config, clock=clock)
     yield app
     app.extensions["stickybot"].close()
 

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from dataclasses import replace
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from sqlalchemy import delete, func
-from sqlmodel import Session, select
 
 from integrations.widget import nul_field
+from routing import Status
 
-from .. import clock, store
 from ..errors import Conflict, Invalid, NotFound
-from ..models import AgentRow, Membership, Team, WorkspaceSettings
-from . import core
+from ..store import AgentRecord, ConversationStatus, Store, TeamRecord
+from . import assignment
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^/\s]+$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -61,141 +62,118 @@ def validate(model: type[BaseModel], data: Any, partial: bool = False) -> dict:
     return {name: getattr(parsed, name) for name in fields}
 
 
-def put_team(session: Session, team_id: str, data: Any) -> tuple[dict, bool]:
+def put_team(store: Store, team_id: str, data: Any) -> tuple[dict, bool]:
     _check_id(team_id, "team")
     fields = validate(TeamIn, data)
-    team = session.get(Team, team_id)
-    created = team is None
-    team = team or Team(id=team_id, name=fields["name"])
-    team.name = fields["name"]
-    session.add(team)
-    session.flush()
-    return team_json(session, team), created
+    before = store.team(team_id)
+    store.save_team(TeamRecord(team_id, fields["name"], before.chatwoot_team_id if before else None))
+    return team_json(store.team(team_id)), before is None
 
 
-def teams(session: Session) -> list[dict]:
-    return [team_json(session, t) for t in session.exec(select(Team).order_by(Team.id)).all()]
+def teams(store: Store) -> list[dict]:
+    return [team_json(t) for t in store.teams()]
 
 
-def team_json(session: Session, team: Team) -> dict:
-    members = session.exec(select(Membership.agent_id).where(Membership.team_id == team.id)
-                           .order_by(Membership.agent_id)).all()
-    return {"id": team.id, "name": team.name, "members": list(members)}
+def team_json(team: TeamRecord) -> dict:
+    return {"id": team.id, "name": team.name, "members": list(team.members)}
 
 
-def put_agent(session: Session, agent_id: str, data: Any) -> tuple[dict, bool]:
+def put_agent(store: Store, agent_id: str, data: Any, now: datetime) -> tuple[dict, bool]:
     _check_id(agent_id, "agent")
     fields = validate(AgentIn, data)
-    before = store.lock_agent(session, agent_id)
-    created = before is None
-    was_available = False if created else before.available
-    row = session.get(AgentRow, agent_id) or AgentRow(id=agent_id, name=agent_id)
-    row.active = True
-    return _save_agent(session, row, fields, was_available), created
+    before = store.agent(agent_id, for_update=True)
+    base = replace(before, active=True) if before else AgentRecord(id=agent_id, name=agent_id)
+    after, _ = change_agent(store, base, fields, before.available if before else False, now)
+    return agent_json(after), before is None
 
 
-def patch_agent(session: Session, agent_id: str, data: Any) -> dict:
+def patch_agent(store: Store, agent_id: str, data: Any, now: datetime) -> dict:
     fields = validate(AgentIn, data, partial=True)
-    before = store.lock_agent(session, agent_id)
+    before = store.agent(agent_id, for_update=True)
     if before is None:
         raise NotFound(f"no agent '{agent_id}'; create it with PUT /api/agents/{agent_id}")
-    return _save_agent(session, session.get(AgentRow, agent_id), fields, before.available)
+    return agent_json(change_agent(store, before, fields, before.available, now)[0])
 
 
-def _save_agent(session: Session, row: AgentRow, fields: dict, was_available: bool) -> dict:
+def change_agent(store: Store, base: AgentRecord, fields: dict, was_available: bool,
+                 now: datetime) -> tuple[AgentRecord, list[assignment.Assigned]]:
+    """Save `base` with `fields` applied; an agent that came online or got room takes waiting conversations."""
     if "teams" in fields:
-        unknown = sorted({t for t in fields["teams"] if session.get(Team, t) is None})
+        unknown = sorted({t for t in fields["teams"] if store.team(t) is None})
         if unknown:
             raise Invalid(f"unknown team(s): {', '.join(unknown)}; create them with PUT /api/teams/{{id}} first",
                           details=[{"field": "teams", "message": f"unknown team: {t}"} for t in unknown])
     email = fields.get("email")
     if email is not None:
-        clash = session.exec(select(AgentRow.id).where(func.lower(AgentRow.email) == email.lower(),
-                                                       AgentRow.id != row.id)).first()
+        clash = store.agent_owning_email(email, other_than=base.id)
         if clash:
             raise Conflict(f"e-mail {email} already belongs to agent '{clash}'; agents are matched by e-mail")
-    for name in ("name", "email", "slack_user_id", "status", "max_open"):
-        if name in fields:
-            setattr(row, name, fields[name] if name != "name" or fields[name] else row.id)
-    session.add(row)
-    session.flush()
+    changes = {name: fields[name] for name in ("email", "slack_user_id", "max_open") if name in fields}
+    if "name" in fields:
+        changes["name"] = fields["name"] or base.id
+    if "status" in fields:
+        changes["status"] = Status(fields["status"])
     if "teams" in fields:
-        session.execute(delete(Membership).where(Membership.agent_id == row.id))
-        for team in dict.fromkeys(fields["teams"]):
-            session.add(Membership(agent_id=row.id, team_id=team))
-        session.flush()
-    now_available = store.as_agent(row).available
-    if (fields.get("status") == "online" or not was_available) and now_available:
-        why = "came online" if fields.get("status") == "online" else "has room again"
-        core.drain(session, row.id, clock.now(), why)
-        session.refresh(row)
-    return agent_json(session, row)
+        changes["teams"] = tuple(dict.fromkeys(fields["teams"]))
+    after = replace(base, **changes)
+    store.save_agent(after)
+    if "teams" in fields:
+        store.set_memberships(after.id, list(after.teams))
+    drained: list[assignment.Assigned] = []
+    if (fields.get("status") == Status.ONLINE or not was_available) and after.available:
+        why = "came online" if fields.get("status") == Status.ONLINE else "has room again"
+        drained = assignment.drain(store, after.id, now, why)
+    return (store.agent(after.id) if drained else after), drained
 
 
-def deactivate_agent(session: Session, agent_id: str) -> dict:
-    if store.lock_agent(session, agent_id) is None:
+def deactivate_agent(store: Store, agent_id: str, now: datetime) -> dict:
+    before = store.agent(agent_id, for_update=True)
+    if before is None:
         raise NotFound(f"no agent '{agent_id}'")
-    row = session.get(AgentRow, agent_id)
-    row.active = False
-    session.add(row)
-    session.flush()
-    now = clock.now()
-    moved = [core.reroute(session, conv, now, agent_id, f"{agent_id} was deactivated")
-             for conv in store.held_by(session, agent_id)]
-    session.refresh(row)
-    out = agent_json(session, row)
+    store.save_agent(replace(before, active=False))
+    moved = [assignment.reroute(store, conv, now, agent_id, f"{agent_id} was deactivated")
+             for conv in store.conversations_of(agent_id, ConversationStatus.ASSIGNED, for_update=True)]
+    out = agent_json(store.agent(agent_id))
     out["rerouted"] = [{"conversation": d.conversation_id, "status": d.status, "agent": d.agent_id,
                         "rule": d.rule} for d in moved]
     return out
 
 
-def agents(session: Session) -> list[dict]:
-    rows = session.exec(select(AgentRow).order_by(AgentRow.id)).all()
-    teams_of: dict[str, list[str]] = {}
-    for m in session.exec(select(Membership).order_by(Membership.team_id)).all():
-        teams_of.setdefault(m.agent_id, []).append(m.team_id)
-    return [_agent_dict(r, teams_of.get(r.id, [])) for r in rows]
+def agents(store: Store) -> list[dict]:
+    return [agent_json(a) for a in store.agents()]
 
 
-def agent(session: Session, agent_id: str) -> dict:
-    row = session.get(AgentRow, agent_id)
-    if row is None:
+def agent(store: Store, agent_id: str) -> dict:
+    found = store.agent(agent_id)
+    if found is None:
         raise NotFound(f"no agent '{agent_id}'")
-    return agent_json(session, row)
+    return agent_json(found)
 
 
-def agent_json(session: Session, row: AgentRow) -> dict:
-    return _agent_dict(row, store.DbDirectory(session).teams_of(row.id))
+def agent_json(a: AgentRecord) -> dict:
+    return {"id": a.id, "name": a.name, "email": a.email, "slack_user_id": a.slack_user_id,
+            "teams": list(a.teams), "status": str(a.status), "max_open": a.max_open, "active": a.active,
+            "open_load": a.open_load, "available": a.available}
 
 
-def _agent_dict(row: AgentRow, teams: list[str]) -> dict:
-    return {"id": row.id, "name": row.name, "email": row.email, "slack_user_id": row.slack_user_id,
-            "teams": teams, "status": row.status, "max_open": row.max_open, "active": row.active,
-            "open_load": row.open_load, "available": store.as_agent(row).available}
-
-
-def get_settings(session: Session) -> dict:
-    s = store.settings(session)
+def get_settings(store: Store) -> dict:
+    s = store.settings()
     return {"sticky_days": s.sticky_days, "availability_check": s.availability_check,
             "drain_unassigned": s.drain_unassigned}
 
 
-def patch_settings(session: Session, data: Any) -> dict:
-    fields = {k: v for k, v in validate(SettingsIn, data, partial=True).items()}
+def patch_settings(store: Store, data: Any) -> dict:
+    fields = validate(SettingsIn, data, partial=True)
     nulls = [k for k, v in fields.items() if v is None]
     if nulls:
         raise Invalid(f"{', '.join(nulls)} cannot be null",
                       details=[{"field": k, "message": "cannot be null"} for k in nulls])
-    return update_settings(session, **fields)
+    return update_settings(store, **fields)
 
 
-def update_settings(session: Session, **fields) -> dict:
-    row = session.get(WorkspaceSettings, 1, with_for_update=True) or WorkspaceSettings(id=1)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    session.add(row)
-    session.flush()
-    return get_settings(session)
+def update_settings(store: Store, **fields) -> dict:
+    store.save_settings(**fields)
+    return get_settings(store)
 
 
 def _check_id(value: str, what: str) -> None:

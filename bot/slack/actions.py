@@ -10,7 +10,7 @@ from integrations.slack.blocks import ActionId
 
 from ..errors import StickyError
 from ..runtime import Runtime
-from ..service import team_ops
+from ..service import agent_actions
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,6 @@ def register(app: App, rt: Runtime) -> None:
         ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
         user = (body.get("user") or {}).get("id", "")
         try:
-            rt.db.transact(lambda s: team_ops.release(s, conversation, user, channel, ts))
+            rt.db.transact(lambda s: agent_actions.release(s, conversation, user, channel, ts, rt.clock.now()))
         except StickyError as exc:
             log.info("Release of %s refused: %s", conversation, exc.message)

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from routing import Status
+
 from ..errors import NotFound, StickyError
 from ..runtime import Runtime
-from ..service import customers, directory, team_ops
-from . import admins, words
+from ..service import agent_actions, conversations, customers, directory, overview
+from . import words
 from .parser import HELP, Command, parse
 
 ADMIN_ONLY = {"set_days", "check", "forget"}
@@ -22,7 +24,7 @@ def answer(rt: Runtime, user_id: str, text: str) -> str:
     cmd = parse(text)
     if cmd.error:
         return cmd.error if cmd.name != "help" else f"{cmd.error}\n{HELP}"
-    if cmd.name in ADMIN_ONLY and not admins.is_admin(rt, user_id):
+    if cmd.name in ADMIN_ONLY and not rt.admins.is_admin(user_id):
         return "Only stickybot admins can do that (STICKY_ADMIN_SLACK_IDS, or workspace admins and owners)."
     try:
         return _run(rt, user_id, cmd)
@@ -31,12 +33,9 @@ def answer(rt: Runtime, user_id: str, text: str) -> str:
 
 
 def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
-    db = rt.db
-    if cmd.name == "help":
-        return HELP
+    db, now = rt.db, rt.clock.now()
     if cmd.name == "days":
-        with db.read() as session:
-            return words.window(directory.get_settings(session)["sticky_days"])
+        return words.window(db.read(directory.get_settings)["sticky_days"])
     if cmd.name == "set_days":
         db.transact(lambda s: directory.update_settings(s, sticky_days=cmd.value))
         return "Sticky window set: " + words.window(cmd.value)
@@ -44,22 +43,21 @@ def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
         db.transact(lambda s: directory.update_settings(s, availability_check=cmd.value))
         return words.check(cmd.value)
     if cmd.name == "status":
-        with db.read() as session:
-            return words.status(team_ops.status(session))
+        return words.status(db.read(overview.status))
     if cmd.name == "presence":
-        result = db.transact(lambda s: team_ops.set_presence(s, user_id, cmd.value))
-        rt.committed()
+        result = db.transact(lambda s: agent_actions.set_presence(s, user_id, Status(cmd.value), now))
+        rt.wake_deliverer()
         return words.presence(result)
     if cmd.name == "why":
-        with db.read() as session:
-            try:
-                return words.why(customers.conversation(session, cmd.value))
-            except NotFound:
-                return f"I have no conversation `{cmd.value}`."
+        try:
+            return words.why(db.read(lambda s: conversations.conversation(s, cmd.value)))
+        except NotFound:
+            return f"I have no conversation `{cmd.value}`."
     if cmd.name == "forget":
         try:
-            result = db.transact(lambda s: customers.forget(s, cmd.value))
+            result = db.transact(lambda s: customers.forget(s, cmd.value, now))
         except NotFound:
             return f"I have no customer `{cmd.value}`; nothing to forget."
-        return f"Forgot `{cmd.value}`: link and personal data erased, {result['conversations_kept']} conversation(s) kept anonymised."
+        return (f"Forgot `{cmd.value}`: link and personal data erased, {result['conversations_kept']} "
+                "conversation(s) kept anonymised.")
     return HELP

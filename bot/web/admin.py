@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 
 from ..errors import ErrorCode, NotConfigured, StickyError, Unauthorized
 from ..runtime import runtime
-from ..service import customers, directory
+from ..service import conversations, customers, directory
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
 
@@ -37,13 +37,16 @@ def _body():
 def _write(work):
     rt = runtime()
     result = rt.db.transact(work)
-    rt.committed()
+    rt.wake_deliverer()
     return result
 
 
 def _read(work):
-    with runtime().db.read() as session:
-        return work(session)
+    return runtime().db.read(work)
+
+
+def _now():
+    return runtime().clock.now()
 
 
 @bp.put("/teams/<team_id>")
@@ -61,19 +64,19 @@ def list_teams():
 @bp.put("/agents/<agent_id>")
 def put_agent(agent_id):
     body = _body()
-    agent, created = _write(lambda s: directory.put_agent(s, agent_id, body))
+    agent, created = _write(lambda s: directory.put_agent(s, agent_id, body, _now()))
     return jsonify(agent), 201 if created else 200
 
 
 @bp.patch("/agents/<agent_id>")
 def patch_agent(agent_id):
     body = _body()
-    return jsonify(_write(lambda s: directory.patch_agent(s, agent_id, body)))
+    return jsonify(_write(lambda s: directory.patch_agent(s, agent_id, body, _now())))
 
 
 @bp.delete("/agents/<agent_id>")
 def delete_agent(agent_id):
-    return jsonify(_write(lambda s: directory.deactivate_agent(s, agent_id)))
+    return jsonify(_write(lambda s: directory.deactivate_agent(s, agent_id, _now())))
 
 
 @bp.get("/agents")
@@ -99,19 +102,19 @@ def patch_settings():
 
 @bp.get("/conversations/<conversation_id>")
 def get_conversation(conversation_id):
-    return jsonify(_read(lambda s: customers.conversation(s, conversation_id)))
+    return jsonify(_read(lambda s: conversations.conversation(s, conversation_id)))
 
 
 @bp.get("/unassigned")
 def get_unassigned():
-    return jsonify(_read(customers.unassigned))
+    return jsonify(_read(conversations.unassigned))
 
 
 @bp.get("/customers/<customer_id>")
 def get_customer(customer_id):
-    return jsonify(_read(lambda s: customers.customer(s, customer_id)))
+    return jsonify(_read(lambda s: customers.customer(s, customer_id, _now())))
 
 
 @bp.delete("/customers/<customer_id>")
 def forget_customer(customer_id):
-    return jsonify(_write(lambda s: customers.forget(s, customer_id)))
+    return jsonify(_write(lambda s: customers.forget(s, customer_id, _now())))

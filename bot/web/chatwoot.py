@@ -9,13 +9,11 @@ from flask import Blueprint, jsonify, request
 
 from integrations import signing
 from integrations.chatwoot import webhook
-from integrations.inbound import Inbound
 from integrations.widget import nul_field
 
 from ..errors import ErrorCode, Invalid, NotConfigured, StickyError, Unauthorized
 from ..runtime import runtime
-from ..service import chatwoot, events
-from ..service.chatwoot import remember_users
+from ..service import chatwoot
 from .webhooks import read_body
 
 bp = Blueprint("chatwoot", __name__)
@@ -46,14 +44,9 @@ def chatwoot_event():
         return jsonify(chatwoot.answer_ignored(happening, f"account {happening.account_id} is not ours"))
     if happening.account_id is None:
         return jsonify(chatwoot.answer_ignored(happening, "no account id; set CHATWOOT_ACCOUNT_ID"))
-    _learn_unknown_user(rt, happening)
     key = chatwoot.delivery_key(request.headers.get("X-Chatwoot-Delivery"), body)
-    with rt.db.read() as session:
-        inbound = chatwoot.to_inbound(session, happening, key, cfg.chatwoot_url)
-    if not isinstance(inbound, Inbound):
-        return jsonify(chatwoot.answer_ignored(happening, inbound))
-    answer = events.handle(rt.db, inbound)
-    rt.committed()
+    answer = rt.db.transact(lambda store: chatwoot.receive(store, happening, key, cfg.chatwoot_url, rt.clock.now()))
+    rt.wake_deliverer()
     return jsonify(answer)
 
 
@@ -81,16 +74,3 @@ def _trusted_source(address: str | None, sources: frozenset[str]) -> bool:
         return any(ip in ipaddress.ip_network(src, strict=False) for src in sources)
     except ValueError:
         return False
-
-
-def _learn_unknown_user(rt, happening) -> None:
-    """A Chatwoot user we cannot place yet: ask Chatwoot once for its agents (matched by e-mail)."""
-    if happening.assignee is None or rt.chatwoot is None:
-        return
-    with rt.db.read() as session:
-        if chatwoot.agent_for_user(session, happening.assignee) is not None:
-            return
-    try:
-        remember_users(rt.db, rt.chatwoot.agents())
-    except Exception:  # the event is still handled; the agent shows as unknown
-        pass

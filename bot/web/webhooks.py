@@ -41,6 +41,6 @@ def widget_event():
         raise Invalid(str(exc), details=exc.details) from None
     except ValueError as exc:
         raise StickyError(str(exc), code=ErrorCode.INVALID_JSON) from None
-    answer = events.handle(rt.db, event)
-    rt.committed()
+    answer = rt.db.transact(lambda store: events.handle(store, event))
+    rt.wake_deliverer()
     return jsonify(answer)

@@ -5,15 +5,19 @@ from dataclasses import dataclass
 
 import requests
 
-AVAILABILITY = {"online": "online", "busy": "away", "offline": "offline"}
+from routing import Status
+
+# Chatwoot's availability_status, as stickybot's status.
+AVAILABILITY = {"online": Status.ONLINE, "busy": Status.AWAY, "offline": Status.OFFLINE}
 
 
 class ChatwootFailure(Exception):
-    def __init__(self, retry: bool, error: str, retry_after: float | None = None):
+    def __init__(self, retry: bool, error: str, retry_after: float | None = None, status: int | None = None):
         super().__init__(error)
         self.retry = retry
         self.error = error
         self.retry_after = retry_after
+        self.status = status  # the HTTP status, when Chatwoot answered
 
 
 @dataclass
@@ -42,9 +46,10 @@ class ChatwootApi:
         if response.status_code == 429 or response.status_code >= 500:
             after = response.headers.get("Retry-After")
             raise ChatwootFailure(True, f"http_{response.status_code}",
-                                  float(after) if after and after.replace(".", "", 1).isdigit() else None)
+                                  float(after) if after and after.replace(".", "", 1).isdigit() else None,
+                                  status=response.status_code)
         if response.status_code >= 400:
-            raise ChatwootFailure(False, f"http_{response.status_code}")
+            raise ChatwootFailure(False, f"http_{response.status_code}", status=response.status_code)
         return response.json() if response.content else None
 
     def agents(self) -> list[dict]:

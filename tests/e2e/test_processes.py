@@ -112,11 +112,15 @@ def test_two_workers_on_one_database_deliver_every_handoff_exactly_once(app, db_
 
 CLAIM_AND_HANG = """
 import time
+from datetime import timedelta
 from bot import create_app
-from bot.delivery import claim
-app = create_app()
-rows = claim(app.extensions["stickybot"], ("slack.handoff",), limit=1000)
-print("claimed", len(rows), flush=True)
+from bot.store import OutboxKind
+rt = create_app().extensions["stickybot"]
+claim = lambda s: s.claim_next(frozenset({OutboxKind.SLACK_HANDOFF}), rt.clock.now(), timedelta(seconds=2))
+rows = 0
+while rt.db.transact(claim) is not None:
+    rows += 1
+print("claimed", rows, flush=True)
 time.sleep(600)
 """
 

@@ -15,7 +15,7 @@ from sqlmodel import select
 from bot import create_app
 from bot.models import Conversation, ProcessedEvent
 from integrations.signing import sign
-from tests.conftest import PG_URL, WEBHOOK_SECRET, StickyClient, event_body, make_config
+from tests.conftest import orm, PG_URL, WEBHOOK_SECRET, StickyClient, event_body, make_config
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -46,7 +46,7 @@ def mutated_events(draw):
 
 
 def stored(app) -> tuple[int, int]:
-    with app.extensions["stickybot"].db.read() as session:
+    with orm(app.extensions["stickybot"].db) as session:
         return (session.exec(select(func.count()).select_from(Conversation)).one(),
                 session.exec(select(func.count()).select_from(ProcessedEvent)).one())
 

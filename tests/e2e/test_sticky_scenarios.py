@@ -1,11 +1,17 @@
 """The routing rules as a support team lives them: returning customers, the queue, departures."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 
 def day(n: int, hour: int = 10) -> str:
     return f"2026-11-{n:02d}T{hour:02d}:00:00Z"
+
+
+def at(iso: str) -> datetime:
+    return datetime.fromisoformat(iso)
 
 
 def first_contact(client, agent="alice", team="billing"):
@@ -151,7 +157,7 @@ def queue(client):
     return [q["conversation"] for q in client.api("GET", "/api/unassigned").get_json()]
 
 
-def test_going_online_drains_the_queue_own_customers_first_then_oldest(client):
+def test_going_online_drains_the_queue_own_customers_first_then_oldest(client, clock):
     client.agent("alice", "billing", max_open=2)
     client.agent("bob", "billing")
     client.event(conversation="mine", customer="c_mine", at=day(1), assign={"agent": "alice"})
@@ -163,6 +169,7 @@ def test_going_online_drains_the_queue_own_customers_first_then_oldest(client):
     client.event(conversation="q3", customer="c_mine", at=day(2, 10), team="billing")
     client.event(conversation="q4", customer="c4", at=day(2, 11), team="other")
     assert queue(client) == ["q1", "q2", "q3", "q4"]
+    clock.set(at(day(2, 12)))  # the drain happens now: c_mine's link (day 1) is inside the window
     r = client.api("PATCH", "/api/agents/alice", {"status": "online"}).get_json()
     assert r["open_load"] == 2
     assert queue(client) == ["q2", "q4"]

@@ -11,9 +11,8 @@ import pytest
 import responses
 
 from bot import create_app
-from bot.delivery import deliver_due
 from integrations.signing import sign
-from tests.conftest import StickyClient, make_config
+from tests.conftest import orm, StickyClient, make_config
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "chatwoot"
 SECRET = "Ghx3pN8vQk2LmR7sT9wYbC4d"
@@ -56,8 +55,12 @@ def post(client, payload: dict | bytes, *, delivery=None, secret=SECRET, timesta
 
 
 def team_of_agents(client, *, ana_status="online"):
+    """Two agents, matched to their Chatwoot users by e-mail (what a directory sync, or the outbox after a first
+    sighting of an unknown user, does)."""
+    from bot.service.chatwoot_writeback import remember_users
     client.agent("ana", "billing", email="ana.souza@acme.example", status=ana_status)
     client.agent("bruno", "billing", email="bruno.lima@acme.example")
+    client.http.application.extensions["stickybot"].db.transact(lambda s: remember_users(s, sample("agents_list")))
 
 
 def assignment_bodies(cw) -> list[dict]:
@@ -137,7 +140,7 @@ def test_an_unassigned_new_conversation_is_routed_by_the_rules_and_written_back(
     assert (r["status"], r["rule"], r["conversation"]) == ("assigned", "default", "chatwoot:1:118")
     assert assignment_bodies(cw) == []  # nothing is written inside the request
     cw.post(ASSIGN, json=sample("assignment_response"))
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     assert assignment_bodies(cw) == [{"assignee_id": 7 if r["agent"] == "ana" else 9}]
     assert all(c.request.headers["api_access_token"] == "cw-token" for c in cw.calls)
 
@@ -166,8 +169,26 @@ def test_an_assignee_unknown_to_stickybot_goes_to_unassigned_and_nothing_is_writ
     payload = created(assignee={"id": 555, "name": "Stranger", "type": "user"}, assignee_type="User")
     r = post(client, payload).get_json()
     assert (r["status"], r["rule"]) == ("unassigned", "explicit_unknown")
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     assert assignment_bodies(cw) == []
+
+
+def test_an_unknown_chatwoot_user_is_learnt_from_the_outbox_never_inside_the_request(client, rt, cw):
+    client.agent("ana", "billing", email="ana.souza@acme.example", status="offline")
+    agents_url = f"{CW}/api/v1/accounts/1/agents"
+    payload = created(assignee={"id": 7, "name": "Ana Souza", "type": "user"}, assignee_type="User")
+    first = post(client, payload).get_json()
+    assert (first["status"], first["rule"]) == ("unassigned", "explicit_unknown")
+    assert [c for c in cw.calls if c.request.url == agents_url] == []  # the request called nobody
+    rt.outbox.deliver_due()
+    assert len([c for c in cw.calls if c.request.url == agents_url]) == 1
+    payload["id"] = 119
+    again = post(client, payload).get_json()
+    assert (again["agent"], again["rule"]) == ("ana", "explicit_agent")
+    post(client, {**payload, "id": 120, "meta": {**payload["meta"], "assignee": {"id": 555, "type": "user"}}})
+    post(client, {**payload, "id": 121, "meta": {**payload["meta"], "assignee": {"id": 556, "type": "user"}}})
+    rt.outbox.deliver_due()
+    assert len([c for c in cw.calls if c.request.url == agents_url]) == 1  # at most one look-up an hour
 
 
 def test_a_team_without_an_assignee_is_rule_2_and_written_team_first(client, rt, cw):
@@ -175,7 +196,7 @@ def test_a_team_without_an_assignee_is_rule_2_and_written_team_first(client, rt,
     r = post(client, created(team={"id": 2, "name": "billing"})).get_json()
     assert (r["rule"], r["team"]) == ("explicit_team", "billing")
     cw.post(ASSIGN, json=sample("assignment_response_team"))
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     bodies = assignment_bodies(cw)
     assert bodies[0] == {"team_id": 2} and list(bodies[1]) == ["assignee_id"] and len(bodies) == 2
 
@@ -226,11 +247,9 @@ def test_the_echo_of_our_own_write_is_ignored(client, rt, cw):
     team_of_agents(client, ana_status="away")
     post(client, created(assignee={"id": 7, "name": "Ana", "type": "user"}, assignee_type="User"))
     # stickybot then moves it on (ana released it); the late echo of the first write must not pull it back
-    with rt.db.write() as session:
-        from bot.service import core
-        from bot import store, clock
-        conv = store.conversation(session, "chatwoot:1:118")
-        core.reroute(session, conv, clock.now(), "ana", "ana released it")
+    from bot.service import assignment
+    rt.db.transact(lambda store: assignment.reroute(store, store.conversation("chatwoot:1:118", for_update=True),
+                                                    rt.clock.now(), "ana", "ana released it"))
     r = post(client, sample("conversation_updated_assignee")).get_json()
     assert r["status"] == "ignored" and "echo" in r["reason"]
     assert client.api("GET", "/api/conversations/chatwoot:1:118").get_json()["agent"] == "bruno"
@@ -266,21 +285,21 @@ def test_write_back_is_retried_after_a_5xx(client, rt, cw):
     team_of_agents(client)
     post(client, created())
     cw.post(ASSIGN, status=502)
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     assert len(assignment_bodies(cw)) == 1
     cw.replace(responses.POST, ASSIGN, json=sample("assignment_response"))
-    with rt.db.write() as session:
+    with orm(rt.db) as session:
         session.execute(update(OutboxRow).where(OutboxRow.state == "pending").values(next_attempt_at=now()))
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     assert len(assignment_bodies(cw)) == 2
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     assert len(assignment_bodies(cw)) == 2
 
 
 def test_an_agent_without_a_chatwoot_user_is_never_written_as_an_unknown_id(client, rt, cw):
     client.agent("zoe", email="zoe@elsewhere.example")
     post(client, created())
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     assert assignment_bodies(cw) == []
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 from sqlmodel import select
 
 from bot.models import AgentRow, Conversation, DecisionRow
-from tests.conftest import StickyClient, event_body
+from tests.conftest import orm, StickyClient, event_body
 
 THREADS, EVENTS = 8, 50
 
@@ -39,7 +39,7 @@ def test_8_threads_x_50_events_decide_each_conversation_once_and_keep_loads_exac
         t.join()
     assert errors == []
 
-    with app.extensions["stickybot"].db.read() as session:
+    with orm(app.extensions["stickybot"].db) as session:
         routed = Counter(d.conversation_id for d in session.exec(select(DecisionRow)).all()
                          if d.rule not in ("queue", "manual"))
         convs = session.exec(select(Conversation)).all()

@@ -10,21 +10,20 @@ from sqlmodel import select
 
 from bot import jobs
 from bot.clock import now
-from bot.delivery import deliver_due
 from bot.models import StickyLink, WorkspaceSettings
-from tests.conftest import PG_URL
+from tests.conftest import orm, PG_URL
 
 
 def add_links(db, *ages: timedelta, prefix="c"):
     moment = now()
-    with db.write() as session:
+    with orm(db) as session:
         session.execute(insert(StickyLink), [
             {"customer_id": f"{prefix}{n}", "agent_id": "alice", "last_interaction_at": moment - age}
             for n, age in enumerate(ages)])
 
 
 def links(db) -> set[str]:
-    with db.read() as session:
+    with orm(db) as session:
         return set(session.exec(select(StickyLink.customer_id)).all())
 
 
@@ -90,7 +89,7 @@ def test_the_sweep_assigns_what_a_missed_drain_left_waiting(app, client):
     assert len(client.api("GET", "/api/unassigned").get_json()) == 3
     db = app.extensions["stickybot"].db
     assert jobs.sweep_queue(db) == 0  # drain is off: the sweep respects it
-    with db.write() as session:
+    with orm(db) as session:
         session.execute(update(WorkspaceSettings).values(drain_unassigned=True))
     assert jobs.sweep_queue(db) == 3
     loads = {a["id"]: a["open_load"] for a in client.api("GET", "/api/agents").get_json()}
@@ -138,7 +137,7 @@ def test_concurrent_deliverers_never_send_a_row_twice(db_url):
         client.agent("alice", slack="U_ALICE")
         for n in range(60):
             client.event(conversation=f"c{n}", customer=f"cust{n}")
-        threads = [threading.Thread(target=lambda: [deliver_due(rt, limit=5) for _ in range(20)]) for _ in range(4)]
+        threads = [threading.Thread(target=lambda: [rt.outbox.deliver_due(limit=5) for _ in range(20)]) for _ in range(4)]
         for t in threads:
             t.start()
         for t in threads:

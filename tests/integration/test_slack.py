@@ -12,9 +12,8 @@ from sqlmodel import select
 
 from bot import create_app
 from bot.clock import now
-from bot.delivery import deliver_due
 from bot.models import OutboxRow
-from tests.conftest import StickyClient, make_config
+from tests.conftest import orm, StickyClient, make_config
 from tests.fakes.slack import FakeSlack
 from tests.slackkit import SIGNING_SECRET, click, slack_signature, slash
 
@@ -47,12 +46,12 @@ def rt(app):
 
 def time_passes(rt):
     """Every pending row is due now (what waiting out the backoff would do)."""
-    with rt.db.write() as session:
+    with orm(rt.db) as session:
         session.execute(update(OutboxRow).where(OutboxRow.state == "pending").values(next_attempt_at=now()))
 
 
 def outbox(rt):
-    with rt.db.read() as session:
+    with orm(rt.db) as session:
         return session.exec(select(OutboxRow).order_by(OutboxRow.id)).all()
 
 
@@ -68,7 +67,7 @@ def test_an_assignment_posts_one_dm_with_context_and_a_release_button(client, rt
     client.event(type="conversation.resolved", conversation="c0", at="2026-11-20T11:00:00Z")
     client.event(conversation="conv_77", at="2026-11-22T12:00:00Z", team="billing")
     assert slack.posts() == []  # nothing is sent inside the request
-    assert deliver_due(rt) == 2
+    assert rt.outbox.deliver_due() == 2
     posts = slack.posts("U_ALICE")
     assert len(posts) == 2 and len(slack.posts()) == 2
     text = json.dumps(posts[1]["blocks"])
@@ -78,13 +77,13 @@ def test_an_assignment_posts_one_dm_with_context_and_a_release_button(client, rt
     button = button_of(posts[1])
     assert button["action_id"] == "sticky_release" and json.loads(button["value"])["c"] == "conv_77"
     assert slack.calls[0].token == "xoxb-test-token"
-    assert deliver_due(rt) == 0 and len(slack.posts()) == 2
+    assert rt.outbox.deliver_due() == 0 and len(slack.posts()) == 2
 
 
 def test_unassigned_goes_to_the_queue_channel(client, rt, slack):
     client.agent("alice", status="away", slack="U_ALICE")
     assert client.event().get_json()["status"] == "unassigned"
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     assert len(slack.posts("C_QUEUE")) == 1 and slack.posts("U_ALICE") == []
     assert "Unassigned" in slack.posts("C_QUEUE")[0]["text"]
 
@@ -92,7 +91,7 @@ def test_unassigned_goes_to_the_queue_channel(client, rt, slack):
 def test_an_agent_without_a_slack_id_is_announced_in_the_queue_channel(client, rt, slack):
     client.agent("alice")
     client.event()
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     assert len(slack.posts("C_QUEUE")) == 1 and "alice" in slack.posts("C_QUEUE")[0]["text"]
 
 
@@ -101,9 +100,9 @@ def test_with_nowhere_to_post_the_row_is_closed_with_a_note(db_url, slack):
     client, rt = StickyClient(app.test_client()), app.extensions["stickybot"]
     client.agent("alice")
     client.event()
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     assert slack.posts() == []
-    assert [(r.state, "nowhere to post" in r.last_error) for r in outbox(rt)] == [("sent", True)]
+    assert [(r.state, "nowhere to post" in r.last_error) for r in outbox(rt)] == [("skipped", True)]
     rt.close()
 
 
@@ -112,7 +111,7 @@ def test_without_a_bot_token_handoffs_wait_in_the_outbox(db_url, slack):
     client, rt = StickyClient(app.test_client()), app.extensions["stickybot"]
     client.agent("alice", slack="U_ALICE")
     assert client.event().get_json()["agent"] == "alice"
-    assert deliver_due(rt) == 0
+    assert rt.outbox.deliver_due() == 0
     assert [r.state for r in outbox(rt)] == ["pending"] and slack.calls == []
     assert "not configured" in client.http.get("/readyz").get_json()["slack"]
     rt.close()
@@ -125,11 +124,11 @@ def test_an_outage_loses_nothing_and_doubles_nothing(client, rt, slack):
     for n in range(6):
         client.event(conversation=f"c{n}", customer=f"cust{n}")
     for _ in range(10):
-        deliver_due(rt)
+        rt.outbox.deliver_due()
         time_passes(rt)
     delivered = [json.loads(button_of(p)["value"])["c"] for p in slack.posts("U_ALICE")]
     assert sorted(delivered) == [f"c{n}" for n in range(6)]
-    assert {r.state for r in outbox(rt)} == {"sent"}
+    assert {r.state for r in outbox(rt)} == {"delivered"}
     assert slack.attempts() == 6 + 5
 
 
@@ -137,11 +136,11 @@ def test_429_is_retried_after_its_retry_after(client, rt, slack):
     client.agent("alice", slack="U_ALICE")
     slack.fail("chat.postMessage", 1, status=429, error="ratelimited", headers={"Retry-After": "30"})
     client.event()
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     row = outbox(rt)[0]
     wait = (row.next_attempt_at - now()).total_seconds()
     assert row.state == "pending" and row.last_error == "ratelimited" and 25 < wait <= 30
-    assert deliver_due(rt) == 0
+    assert rt.outbox.deliver_due() == 0
 
 
 def test_a_5xx_backs_off_exponentially(client, rt, slack):
@@ -150,13 +149,13 @@ def test_a_5xx_backs_off_exponentially(client, rt, slack):
     client.event()
     waits = []
     for _ in range(3):
-        deliver_due(rt)
+        rt.outbox.deliver_due()
         row = outbox(rt)[0]
         waits.append((row.next_attempt_at - now()).total_seconds())
         time_passes(rt)
     assert waits[0] < waits[1] < waits[2]
-    deliver_due(rt)
-    assert outbox(rt)[0].state == "sent" and len(slack.posts()) == 1
+    rt.outbox.deliver_due()
+    assert outbox(rt)[0].state == "delivered" and len(slack.posts()) == 1
 
 
 @pytest.mark.parametrize("error", ["channel_not_found", "is_archived", "messages_tab_disabled", "not_in_channel"])
@@ -164,9 +163,9 @@ def test_a_permanent_error_stops_retrying_and_shows_in_status(client, rt, slack,
     client.agent("alice", slack="U_ALICE")
     slack.fail("chat.postMessage", 1, status=200, error=error)
     client.event()
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     time_passes(rt)
-    assert deliver_due(rt) == 0
+    assert rt.outbox.deliver_due() == 0
     assert [(r.state, r.last_error) for r in outbox(rt)] == [("failed", error)]
     assert slack.attempts() == 1
     status = slash(client.http, "U_ALICE", "status").get_json()["text"]
@@ -179,17 +178,17 @@ def test_a_token_problem_stops_posting_raises_the_alarm_and_keeps_the_handoffs(c
     slack.fail("chat.postMessage", 1, status=200, error=error)
     client.event(conversation="c1", customer="a")
     client.event(conversation="c2", customer="b")
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     time_passes(rt)
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     assert slack.attempts() == 1 and slack.posts() == []
     assert {r.state for r in outbox(rt)} == {"pending"}
     status = slash(client.http, "U_ADMIN", "status").get_json()["text"]
     assert "Slack refuses our token" in status and error in status
-    rt.slack_sender.paused_until = now() - timedelta(seconds=1)  # the pause ends; the token was fixed
+    rt.outbox.resume(rt.outbox.by_kind["slack.handoff"])  # the pause ends; the token was fixed
     time_passes(rt)
-    deliver_due(rt)
-    assert {r.state for r in outbox(rt)} == {"sent"} and len(slack.posts()) == 2
+    rt.outbox.deliver_due()
+    assert {r.state for r in outbox(rt)} == {"delivered"} and len(slack.posts()) == 2
 
 
 def test_a_crash_after_commit_still_delivers(db_url, slack):
@@ -199,20 +198,22 @@ def test_a_crash_after_commit_still_delivers(db_url, slack):
     StickyClient(first.test_client()).event()
     first.extensions["stickybot"].db.dispose()  # gone, without delivering
     second = slack_app(db_url, slack)
-    deliver_due(second.extensions["stickybot"])
+    second.extensions["stickybot"].outbox.deliver_due()
     assert len(slack.posts("U_ALICE")) == 1
     second.extensions["stickybot"].close()
 
 
 def test_a_row_claimed_by_a_worker_that_died_is_delivered_after_its_lease(client, rt, slack):
-    from bot.delivery import claim
+    from bot.store import OutboxKind
     client.agent("alice", slack="U_ALICE")
     client.event()
-    assert len(claim(rt, ("slack.handoff",))) == 1  # claimed, then the worker dies
-    assert deliver_due(rt) == 0
-    with rt.db.write() as session:
+    claimed = rt.db.transact(lambda s: s.claim_next(frozenset({OutboxKind.SLACK_HANDOFF}), now(),
+                                                    timedelta(seconds=60)))
+    assert claimed is not None  # claimed, then the worker dies
+    assert rt.outbox.deliver_due() == 0
+    with orm(rt.db) as session:
         session.execute(update(OutboxRow).values(lease_until=now() - timedelta(seconds=1)))
-    assert deliver_due(rt) == 1 and len(slack.posts()) == 1
+    assert rt.outbox.deliver_due() == 1 and len(slack.posts()) == 1
 
 
 def test_the_in_process_deliverer_sends_right_after_the_commit(db_url, slack):
@@ -355,13 +356,13 @@ def test_release_routes_again_without_the_agent_and_updates_the_dm(client, rt, s
     client.agent("alice", "billing", slack="U_ALICE")
     client.agent("bob", "billing", slack="U_BOB")
     assert client.event(team="billing").get_json()["agent"] == "alice"
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     dm = slack.posts("U_ALICE")[0]
     r = click(client.http, "U_ALICE", "sticky_release", button_of(dm)["value"], "D_ALICE", "111.222")
     assert r.status_code == 200
     conv = client.api("GET", "/api/conversations/conv_1").get_json()
     assert conv["agent"] == "bob" and "alice released it" in conv["decisions"][-1]["reason"]
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     assert len(slack.posts("U_BOB")) == 1
     update_call = slack.of("chat.update")[0]
     assert (update_call["channel"], update_call["ts"]) == ("D_ALICE", "111.222")
@@ -373,10 +374,10 @@ def test_release_routes_again_without_the_agent_and_updates_the_dm(client, rt, s
 def test_release_with_nobody_else_sends_it_to_unassigned(client, rt, slack):
     client.agent("alice", slack="U_ALICE")
     client.event()
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     click(client.http, "U_ALICE", "sticky_release", button_of(slack.posts("U_ALICE")[0])["value"], "D1", "1.1")
     assert client.api("GET", "/api/conversations/conv_1").get_json()["status"] == "unassigned"
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     assert "waiting in Unassigned" in slack.of("chat.update")[0]["text"]
     assert len(slack.posts("C_QUEUE")) == 1
 
@@ -385,7 +386,7 @@ def test_only_the_holder_can_release(client, rt, slack):
     client.agent("alice", slack="U_ALICE")
     client.agent("bob", slack="U_BOB")
     client.event(assign={"agent": "alice"})
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     value = button_of(slack.posts("U_ALICE")[0])["value"]
     click(client.http, "U_BOB", "sticky_release", value, "D_BOB", "9.9")
     assert client.api("GET", "/api/conversations/conv_1").get_json()["agent"] == "alice"
@@ -395,14 +396,14 @@ def test_a_customers_new_name_reaches_the_next_handoff_and_a_missing_one_keeps_t
     from tests.conftest import event_body
     client.agent("alice", slack="U_ALICE")
     client.event(conversation="c1")
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     renamed = event_body(conversation="c2")
     renamed["customer"]["name"] = "Ada King"
     client.signed(json.dumps(renamed).encode())
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     nameless = event_body(conversation="c3")
     del nameless["customer"]["name"]
     client.signed(json.dumps(nameless).encode())
-    deliver_due(rt)
+    rt.outbox.deliver_due()
     texts = [p["text"] for p in slack.posts("U_ALICE")]
     assert "Ada Lovelace" in texts[0] and "Ada King" in texts[1] and "Ada King" in texts[2]

@@ -1,0 +1,23 @@
+"""The state of the workspace at a glance: what /sticky status (and the metrics) show."""
+from __future__ import annotations
+
+from integrations.slack.client import ALARM
+from routing import Status
+
+from ..store import OutboxState, Store
+
+
+def status(store: Store) -> dict:
+    settings = store.settings()
+    agents = store.agents(active_only=True)
+    counts = store.counts(alarms=ALARM)
+    return {
+        "sticky_days": settings.sticky_days, "availability_check": settings.availability_check,
+        "drain_unassigned": settings.drain_unassigned,
+        "online": [a.id for a in agents if a.status == Status.ONLINE],
+        "open_load": {a.id: a.open_load for a in agents if a.open_load},
+        "queue": counts.queue, "links": counts.links,
+        "failed_deliveries": counts.outbox.get(OutboxState.FAILED, 0),
+        "outbox_backlog": counts.outbox.get(OutboxState.PENDING, 0),
+        "slack_alarm": counts.alarms,
+    }

@@ -1,0 +1,92 @@
+"""The store's statements on the outbox and the figures shown about it."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from ..models import Conversation as ConversationRow, OutboxRow, StickyLink
+from .records import ConversationStatus, Counts, OutboxItem, OutboxKind, OutboxState
+from .runner import Runner
+
+OUTBOX = OutboxRow.__table__
+
+
+class OutboxStatements:
+    q: Runner
+
+    def enqueue(self, kind: OutboxKind, payload: dict) -> None:
+        now = self.q.ts(self.clock.now())
+        self.q.later("INSERT INTO outbox (kind, payload, state, attempts, next_attempt_at, created_at) "
+                     "VALUES (:kind, :payload, 'pending', 0, :now, :now)",
+                     kind=str(kind), payload=json.dumps(payload, separators=(",", ":")), now=now)
+
+    def enqueue_unless_recent(self, kind: OutboxKind, payload: dict, now: datetime, within_s: float) -> bool:
+        """Enqueue unless a row of `kind` was written in the last `within_s` seconds (a job, not a message)."""
+        recent = self.q.one("SELECT 1 FROM outbox WHERE kind = :kind AND created_at > :since LIMIT 1", kind=str(kind),
+                            since=self.q.ts(now - timedelta(seconds=within_s)))
+        if recent is None:
+            self.enqueue(kind, payload)
+        return recent is None
+
+    def any_due(self, kinds: frozenset[OutboxKind], now: datetime) -> bool:
+        marks, params = self._kinds(kinds)
+        return self.q.one(f"SELECT 1 FROM outbox WHERE state = 'pending' AND kind IN ({marks}) AND "
+                          "next_attempt_at <= :now AND (lease_until IS NULL OR lease_until < :now) LIMIT 1",
+                          now=self.q.ts(now), **params) is not None
+
+    def claim_next(self, kinds: frozenset[OutboxKind], now: datetime, lease: timedelta) -> OutboxItem | None:
+        """The oldest due row of these kinds, leased to the caller until now + lease (rows another worker
+        holds are skipped). The lease covers this one row only: it is recorded before the next is claimed."""
+        marks, params = self._kinds(kinds)
+        until = now + lease
+        due = self.q.locking(f"SELECT id FROM outbox WHERE state = 'pending' AND kind IN ({marks}) AND "
+                             "next_attempt_at <= :now AND (lease_until IS NULL OR lease_until < :now) "
+                             "ORDER BY id LIMIT 1", skip_locked=True)
+        row = self.q.one(f"UPDATE outbox SET lease_until = :until, attempts = attempts + 1 WHERE id = ({due}) "
+                         "RETURNING id, kind, payload, attempts", until=self.q.ts(until), now=self.q.ts(now),
+                         **params)
+        if row is None:
+            return None
+        return OutboxItem(row[0], OutboxKind(row[1]), json.loads(row[2]), row[3], until)
+
+    def finish(self, item: OutboxItem, state: OutboxState, note: str | None = None,
+               retry_at: datetime | None = None) -> bool:
+        """Record what became of a claimed row; only the holder of its lease may (False: it was not ours)."""
+        values: dict = {"state": str(state), "lease_until": None, "last_error": note[:500] if note else None}
+        if state == OutboxState.PENDING:
+            values["next_attempt_at"] = retry_at or self.clock.now()
+        else:
+            values["sent_at"] = self.clock.now()
+        done = self.q.core(update(OUTBOX).where(OUTBOX.c.id == item.id, OUTBOX.c.lease_until == item.lease_until)
+                           .values(**values))
+        return done.rowcount == 1
+
+    def retry_failed(self, kinds: frozenset[OutboxKind] | None = None) -> int:
+        """Put rows given up on back in line (after the operator fixed what refused them)."""
+        query = update(OUTBOX).where(OUTBOX.c.state == str(OutboxState.FAILED))
+        if kinds:
+            query = query.where(OUTBOX.c.kind.in_([str(k) for k in kinds]))
+        return self.q.core(query.values(state=str(OutboxState.PENDING), next_attempt_at=self.clock.now(),
+                                        lease_until=None)).rowcount
+
+    def counts(self, alarms: frozenset[str] = frozenset()) -> Counts:
+        conversation, link = ConversationRow.__table__, StickyLink.__table__
+        outbox = dict(self.q.core(select(OUTBOX.c.state, func.count()).group_by(OUTBOX.c.state)).all())
+        alarmed = {}
+        if alarms:
+            alarmed = dict(self.q.core(select(OUTBOX.c.last_error, func.count())
+                                       .where(OUTBOX.c.state == str(OutboxState.PENDING),
+                                              OUTBOX.c.last_error.in_(sorted(alarms)))
+                                       .group_by(OUTBOX.c.last_error)).all())
+        queue = self.q.core(select(func.count()).select_from(conversation)
+                            .where(conversation.c.status == str(ConversationStatus.UNASSIGNED))).scalar()
+        links = self.q.core(select(func.count()).select_from(link)).scalar()
+        return Counts(queue=queue, links=links, outbox=outbox, alarms=alarmed)
+
+    @staticmethod
+    def _kinds(kinds: frozenset[OutboxKind]) -> tuple[str, dict]:
+        ordered = sorted(str(k) for k in kinds)
+        return ", ".join(f":k{n}" for n in range(len(ordered))), {f"k{n}": k for n, k in enumerate(ordered)}
+

@@ -1,0 +1,135 @@
+"""What the store reads and writes: one type per thing, and the closed sets of strings they carry."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+import routing
+from routing import Status
+
+
+class ConversationStatus(StrEnum):
+    NEW = "new"                # not stored yet: its first decision writes it
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"  # waiting in the Unassigned queue
+    RESOLVED = "resolved"
+
+
+class OutboxKind(StrEnum):
+    SLACK_HANDOFF = "slack.handoff"
+    SLACK_RELEASED = "slack.released"
+    CHATWOOT_ASSIGN = "chatwoot.assign"
+    CHATWOOT_LEARN_USERS = "chatwoot.learn_users"
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"  # the outside service took it
+    SKIPPED = "skipped"      # nothing was sent, and nothing needs to be (superseded, nowhere to post)
+    FAILED = "failed"        # refused for good
+
+
+@dataclass
+class Conversation:
+    """A conversation as the use-cases read and change it; `stored` is False until its first decision."""
+
+    id: str
+    customer_id: str
+    status: ConversationStatus
+    agent_id: str | None = None
+    team: str | None = None
+    url: str | None = None
+    channel: str = "widget"
+    created_at: datetime | None = None
+    queued_at: datetime | None = None
+    queue_seq: int | None = None
+    stored: bool = True
+
+    @property
+    def holder(self) -> str | None:
+        """The agent whose seat (open load) this conversation takes, if any."""
+        return self.agent_id if self.status == ConversationStatus.ASSIGNED else None
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    id: int
+    conversation_id: str
+    status: str
+    agent_id: str | None
+    team: str | None
+    rule: str
+    reason: str
+    decided_at: datetime
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentRecord:
+    id: str
+    name: str
+    email: str | None = None
+    slack_user_id: str | None = None
+    status: Status = Status.OFFLINE
+    max_open: int | None = None
+    active: bool = True
+    open_load: int = 0
+    last_assigned: int | None = None
+    chatwoot_user_id: int | None = None
+    teams: tuple[str, ...] = ()
+
+    @property
+    def routing(self) -> routing.Agent:
+        return routing.Agent(id=self.id, status=self.status, active=self.active, max_open=self.max_open,
+                             open_load=self.open_load, last_assigned=self.last_assigned, email=self.email)
+
+    @property
+    def available(self) -> bool:
+        return self.routing.available
+
+
+@dataclass(frozen=True)
+class TeamRecord:
+    id: str
+    name: str
+    chatwoot_team_id: int | None = None
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    id: str
+    name: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A claimed outbox row: the holder of `lease_until` alone may record its outcome."""
+
+    id: int
+    kind: OutboxKind
+    payload: dict
+    attempts: int
+    lease_until: datetime
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """What every event needs first, read in one round trip."""
+
+    answer: str | None
+    conversation_exists: bool
+    settings: routing.Settings
+    link: routing.Link | None
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The figures /sticky status and /metrics show."""
+
+    queue: int = 0
+    links: int = 0
+    outbox: dict[str, int] = field(default_factory=dict)
+    alarms: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,132 @@
+"""How the store talks to the database: one SQLAlchemy Connection per transaction.
+
+Most statements are SQLAlchemy Core, run with `core()`. The webhook's hot path runs plain SQL on the same
+connection's driver cursor with `one()`/`all()`/`later()`: through SQLAlchemy's execution layer each of its
+dozen small statements cost 60-220 us on these machines, straight on the driver about 4 us (bench/README.md).
+Plain statements are written once with :name parameters and work on SQLite and PostgreSQL alike; times are
+stored exactly as SQLAlchemy stores them (UTC; text "YYYY-MM-DD HH:MM:SS.ffffff" on SQLite).
+
+On PostgreSQL, writes nobody reads back (`later()`) wait and go out in one pipeline with the next read or the
+COMMIT: one round trip instead of one each. On SQLite they run at once (no network to save).
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+_NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
+_pyformat: dict[str, str] = {}
+
+
+class Runner:
+    __slots__ = ("conn", "raw", "pg", "error", "pending")
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.raw = conn.connection.dbapi_connection
+        self.pg = conn.dialect.name == "postgresql"
+        self.error = conn.dialect.loaded_dbapi.Error
+        self.pending: list[tuple[str, dict]] = []
+
+    # --- SQLAlchemy Core -------------------------------------------------------------------------
+
+    def core(self, statement, rows: list[dict] | None = None):
+        """Run a Core statement (after any deferred plain writes, so that order is kept); `rows` for an
+        executemany."""
+        self._send_pending()
+        return self.conn.execute(statement, rows) if rows is not None else self.conn.execute(statement)
+
+    # --- plain SQL on the driver ------------------------------------------------------------------
+
+    def one(self, sql: str, **params) -> tuple | None:
+        return self._run(sql, params).fetchone()
+
+    def all(self, sql: str, **params) -> list[tuple]:
+        return self._run(sql, params).fetchall()
+
+    def run(self, sql: str, **params) -> int:
+        return self._run(sql, params).rowcount
+
+    def later(self, sql: str, **params) -> None:
+        """A write whose result nobody reads: deferred on PostgreSQL, run now on SQLite."""
+        if self.pg:
+            self.pending.append((self._text(sql), params))
+        else:
+            self._run(sql, params)
+
+    def locking(self, sql: str, skip_locked: bool = False) -> str:
+        """`sql` (a SELECT) made to lock the rows it reads until commit: the one way the store locks rows.
+        PostgreSQL locks them; SQLite needs nothing, as a write transaction holds the whole database."""
+        if not self.pg:
+            return sql
+        return sql + (" FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE")
+
+    def commit(self) -> None:
+        if self.pending:
+            pending, self.pending = self.pending, []
+            with self.raw.pipeline():
+                cursor = self.raw.cursor()
+                for text, values in pending:
+                    self._guard(lambda t=text, v=values: cursor.execute(t, v), text, values)
+                self.conn.commit()
+        else:
+            self.conn.commit()
+
+    def rollback(self) -> None:
+        self.pending.clear()
+        self.conn.rollback()
+
+    def _text(self, sql: str) -> str:
+        if not self.pg:
+            return sql
+        text = _pyformat.get(sql)
+        if text is None:
+            text = _pyformat[sql] = _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+        return text
+
+    def _run(self, sql: str, params: dict):
+        cursor = self.raw.cursor()
+        if self.pending:
+            pending, self.pending = self.pending, []
+            with self.raw.pipeline():
+                writes = self.raw.cursor()
+                for text, values in pending:
+                    self._guard(lambda t=text, v=values: writes.execute(t, v), text, values)
+                self._guard(lambda: cursor.execute(self._text(sql), params), sql, params)
+        else:
+            self._guard(lambda: cursor.execute(self._text(sql), params), sql, params)
+        return cursor
+
+    def _send_pending(self) -> None:
+        if self.pending:
+            self._run("SELECT 1", {})
+
+    def _guard(self, call, sql, params) -> None:
+        try:
+            call()
+        except self.error as exc:
+            # The same exception classes SQLAlchemy raises (IntegrityError, OperationalError, ...), so that
+            # retries of lost races and the 503 for a database that went away work as everywhere else.
+            raise DBAPIError.instance(sql, params, exc, self.error) from exc
+
+    # --- times ------------------------------------------------------------------------------------
+
+    def ts(self, moment: datetime | None) -> Any:
+        """A time as this database stores it."""
+        if moment is None:
+            return None
+        moment = moment.astimezone(timezone.utc)
+        return moment if self.pg else moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def dt(value: Any) -> datetime | None:
+    """A stored time, back as an aware UTC datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

@@ -1,0 +1,236 @@
+"""The store over SQLite or PostgreSQL: every statement on the tables the product writes.
+
+One SqlStore lives for one transaction (bot.db opens it, commits or rolls it back). Use-cases only ever see
+its methods; they never see a connection, a cursor or SQL.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+
+import routing
+from routing import Decision
+
+from ..clock import Clock
+from ..models import (Conversation as ConversationRow, Customer, DecisionRow, ProcessedEvent, StickyLink,
+                      WorkspaceSettings)
+from .directory import DirectoryStatements
+from .outbox import OutboxStatements
+from .records import (Conversation, ConversationStatus, CustomerRecord, DecisionRecord, Preflight)
+from .runner import Runner, dt
+
+SETTINGS, DECISION, CONVERSATION = WorkspaceSettings.__table__, DecisionRow.__table__, ConversationRow.__table__
+CUSTOMER, LINK, PROCESSED = Customer.__table__, StickyLink.__table__, ProcessedEvent.__table__
+_CONVERSATION_COLUMNS = "id, customer_id, status, agent_id, team, url, channel, created_at, queued_at, queue_seq"
+# A seat is free when the agent is active and, if the decision relied on it, still available.
+_SEAT_FREE = ("active = :yes AND (:needs_room = :no OR (status = 'online' AND "
+              "(max_open IS NULL OR open_load < max_open)))")
+
+
+def _conversation(row) -> Conversation:
+    return Conversation(row[0], row[1], ConversationStatus(row[2]), row[3], row[4], row[5], row[6], dt(row[7]),
+                        dt(row[8]), row[9])
+
+
+class SqlStore(DirectoryStatements, OutboxStatements):
+    def __init__(self, q: Runner, clock: Clock):
+        self.q = q
+        self.clock = clock
+        self.info: dict = {}  # what the transaction did, for after its commit (e.g. rules decided, for metrics)
+
+    # --- settings and idempotency -------------------------------------------------------------------
+
+    def settings(self) -> routing.Settings:
+        row = self.q.one("SELECT sticky_days, availability_check, drain_unassigned FROM settings WHERE id = 1")
+        return routing.Settings(row[0], bool(row[1]), bool(row[2])) if row else routing.Settings()
+
+    def save_settings(self, **changes) -> routing.Settings:
+        if changes and self.q.core(update(SETTINGS).where(SETTINGS.c.id == 1).values(**changes)).rowcount == 0:
+            self.q.core(SETTINGS.insert().values(id=1, **changes))
+        return self.settings()
+
+    def preflight(self, key: str, conversation_id: str, customer_id: str | None) -> Preflight:
+        row = self.q.one(
+            "SELECT s.sticky_days, s.availability_check, s.drain_unassigned, "
+            "(SELECT answer FROM processed_event WHERE key = :key), "
+            "(SELECT 1 FROM conversation WHERE id = :conv), "
+            "(SELECT agent_id FROM sticky_link WHERE customer_id = :cust), "
+            "(SELECT last_interaction_at FROM sticky_link WHERE customer_id = :cust) "
+            "FROM settings s WHERE s.id = 1", key=key, conv=conversation_id, cust=customer_id)
+        link = routing.Link(row[5], dt(row[6])) if row[5] is not None else None
+        return Preflight(row[3], row[4] is not None, routing.Settings(row[0], bool(row[1]), bool(row[2])), link)
+
+    def mark_processed(self, key: str, conversation_id: str | None, answer: str) -> None:
+        self.q.later("INSERT INTO processed_event (key, conversation_id, answer, received_at) "
+                     "VALUES (:key, :conv, :answer, :now)",
+                     key=key, conv=conversation_id, answer=answer, now=self.q.ts(self.clock.now()))
+
+    # --- seats and decisions ---------------------------------------------------------------------------
+    #
+    # Every decision gets its id from one increasing sequence (PostgreSQL's sequence; on SQLite the next id
+    # under its single writer), and that id does two more jobs:
+    # - rotation order: an agent's `last_assigned` is the id of the last decision stickybot made that gave it
+    #   a conversation, so "assigned least recently" is "smallest last_assigned" (never assigned: none);
+    # - queue order: a conversation sent to Unassigned keeps its decision's id as `queue_seq`, which breaks ties
+    #   between conversations queued at the same `queued_at`.
+
+    def record_decision(self, conversation_id: str, decision: Decision, at: datetime, event_id: str | None,
+                        *, rotation: bool) -> int | None:
+        """Record `decision`; for an assignment, first take a seat with its agent (open load + 1, and its place
+        in the rotation when `rotation`). The seat is taken only if the agent is still active, and still
+        available when the decision relied on that; the agent's row stays locked until commit. None: the seat
+        was gone (another transaction took it), nothing was written, decide again."""
+        values = dict(conv=conversation_id, status=str(decision.status), agent=decision.agent, team=decision.team,
+                      rule=str(decision.rule), reason=decision.reason, at=self.q.ts(at), event=event_id)
+        if self.q.pg:
+            return self._record_pg(decision, rotation, values)
+        seq = self.q.one("SELECT coalesce(max(id), 0) + 1 FROM decision")[0]
+        if decision.assigned and not self.q.all(
+                "UPDATE agent SET open_load = open_load + 1, "
+                f"last_assigned = CASE WHEN :rotation = :yes THEN :seq ELSE last_assigned END "
+                f"WHERE id = :agent AND {_SEAT_FREE} RETURNING id",
+                agent=decision.agent, seq=seq, rotation=rotation, needs_room=decision.needs_room, yes=True, no=False):
+            return None
+        self.q.run("INSERT INTO decision (id, conversation_id, status, agent_id, team, rule, reason, decided_at, "
+                   "event_id) VALUES (:seq, :conv, :status, :agent, :team, :rule, :reason, :at, :event)",
+                   seq=seq, **values)
+        return seq
+
+    def _record_pg(self, decision: Decision, rotation: bool, values: dict) -> int | None:
+        insert = ("INSERT INTO decision (id, conversation_id, status, agent_id, team, rule, reason, decided_at, "
+                  "event_id) SELECT d.id, :conv, :status, :agent, :team, :rule, :reason, :at, :event FROM d")
+        if not decision.assigned:
+            return self.q.one(f"WITH d AS (SELECT nextval('decision_id_seq') AS id) {insert} RETURNING id",
+                              **values)[0]
+        row = self.q.one(
+            "WITH d AS (SELECT nextval('decision_id_seq') AS id), seat AS (UPDATE agent SET "
+            "open_load = open_load + 1, last_assigned = CASE WHEN :rotation THEN (SELECT id FROM d) "
+            f"ELSE last_assigned END WHERE id = :agent AND {_SEAT_FREE} RETURNING 1) {insert}, seat RETURNING id",
+            rotation=rotation, needs_room=decision.needs_room, yes=True, no=False, **values)
+        return row[0] if row else None
+
+    def free_seat(self, agent_id: str) -> None:
+        self.q.later("UPDATE agent SET open_load = open_load - 1 WHERE id = :agent", agent=agent_id)
+
+    def decision(self, decision_id: int) -> DecisionRecord | None:
+        row = self.q.one("SELECT id, conversation_id, status, agent_id, team, rule, reason, decided_at, event_id "
+                         "FROM decision WHERE id = :id", id=decision_id)
+        return DecisionRecord(*row[:7], dt(row[7]), row[8]) if row else None
+
+    def decisions(self, conversation_id: str) -> list[DecisionRecord]:
+        rows = self.q.core(select(*DECISION.c).where(DECISION.c.conversation_id == conversation_id)
+                           .order_by(DECISION.c.id))
+        return [DecisionRecord(r.id, r.conversation_id, r.status, r.agent_id, r.team, r.rule, r.reason,
+                               dt(r.decided_at), r.event_id) for r in rows]
+
+    def last_decision(self, conversation_id: str) -> DecisionRecord | None:
+        row = self.q.one("SELECT id, conversation_id, status, agent_id, team, rule, reason, decided_at, event_id "
+                         "FROM decision WHERE conversation_id = :conv ORDER BY id DESC LIMIT 1", conv=conversation_id)
+        return DecisionRecord(*row[:7], dt(row[7]), row[8]) if row else None
+
+    # --- conversations and the queue -------------------------------------------------------------------
+
+    def conversation(self, conversation_id: str, *, for_update: bool = False) -> Conversation | None:
+        sql = f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE id = :id"
+        row = self.q.one(self.q.locking(sql) if for_update else sql, id=conversation_id)
+        return _conversation(row) if row is not None else None
+
+    def save_conversation(self, conv: Conversation) -> None:
+        q = self.q
+        values = dict(id=conv.id, customer=conv.customer_id, status=str(conv.status), agent=conv.agent_id,
+                      team=conv.team, url=conv.url, queued_at=q.ts(conv.queued_at), queue_seq=conv.queue_seq,
+                      now=q.ts(self.clock.now()))
+        if conv.stored:
+            q.later("UPDATE conversation SET customer_id = :customer, status = :status, agent_id = :agent, "
+                    "team = :team, url = :url, queued_at = :queued_at, queue_seq = :queue_seq, updated_at = :now "
+                    "WHERE id = :id", **values)
+            return
+        # A concurrent first delivery of the same conversation fails here and is run again as a duplicate.
+        q.later("INSERT INTO conversation (id, customer_id, status, agent_id, team, url, channel, created_at, "
+                "queued_at, queue_seq, updated_at) VALUES (:id, :customer, :status, :agent, :team, :url, :channel, "
+                ":created_at, :queued_at, :queue_seq, :now)",
+                channel=conv.channel, created_at=q.ts(conv.created_at), **values)
+        conv.stored = True
+
+    def conversations_of(self, agent_id: str, status: ConversationStatus, *,
+                         for_update: bool = False) -> list[Conversation]:
+        sql = (f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE agent_id = :agent AND status = :status "
+               "ORDER BY created_at, id")
+        rows = self.q.all(self.q.locking(sql) if for_update else sql, agent=agent_id, status=str(status))
+        return [_conversation(r) for r in rows]
+
+    def queue_for(self, agent_id: str, teams: list[str], limit: int | None,
+                  linked_since: datetime | None) -> list[Conversation]:
+        """Queued conversations `agent_id` may take, in the order it takes them: first those whose customer is
+        linked to it by a link touched since `linked_since` (None: no preference), then oldest first. Locked;
+        those another transaction holds are skipped."""
+        marks = ", ".join(f":t{n}" for n in range(len(teams)))
+        eligible = f"(c.team IS NULL OR c.team IN ({marks}))" if teams else "c.team IS NULL"
+        own = "l.agent_id = :agent AND l.last_interaction_at >= :since" if linked_since is not None else "1 = 0"
+        sql = (f"SELECT {', '.join('c.' + c for c in _CONVERSATION_COLUMNS.split(', '))} FROM conversation c "
+               f"LEFT JOIN sticky_link l ON l.customer_id = c.customer_id WHERE c.status = 'unassigned' AND "
+               f"{eligible} ORDER BY CASE WHEN {own} THEN 0 ELSE 1 END, c.queued_at, c.queue_seq"
+               + (" LIMIT :limit" if limit is not None else ""))
+        if self.q.pg:
+            sql += " FOR UPDATE OF c SKIP LOCKED"
+        rows = self.q.all(sql, agent=agent_id, since=self.q.ts(linked_since), limit=limit,
+                          **{f"t{n}": t for n, t in enumerate(teams)})
+        return [_conversation(r) for r in rows]
+
+    def queue(self) -> list[Conversation]:
+        rows = self.q.all(f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE status = 'unassigned' "
+                          "ORDER BY queued_at, queue_seq")
+        return [_conversation(r) for r in rows]
+
+    # --- customers and links ---------------------------------------------------------------------------
+
+    def customer(self, customer_id: str) -> CustomerRecord | None:
+        row = self.q.one("SELECT id, name, email FROM customer WHERE id = :id", id=customer_id)
+        return CustomerRecord(*row) if row else None
+
+    def remember_customer(self, customer_id: str, name: str | None, email: str | None) -> None:
+        # The row is rewritten only when something new arrived (no page dirtied for a returning customer).
+        self.q.later(
+            "INSERT INTO customer (id, name, email) VALUES (:id, :name, :email) ON CONFLICT (id) DO UPDATE "
+            "SET name = coalesce(excluded.name, customer.name), email = coalesce(excluded.email, customer.email) "
+            "WHERE (excluded.name IS NOT NULL AND (customer.name IS NULL OR customer.name <> excluded.name)) "
+            "OR (excluded.email IS NOT NULL AND (customer.email IS NULL OR customer.email <> excluded.email))",
+            id=customer_id, name=name, email=email)
+
+    def link(self, customer_id: str) -> routing.Link | None:
+        row = self.q.one("SELECT agent_id, last_interaction_at FROM sticky_link WHERE customer_id = :c", c=customer_id)
+        return routing.Link(row[0], dt(row[1])) if row else None
+
+    def set_link(self, customer_id: str, agent_id: str, at: datetime) -> None:
+        """Point the customer's link at `agent_id` as of `at`, unless the link is already newer."""
+        self.q.later("INSERT INTO sticky_link (customer_id, agent_id, last_interaction_at) VALUES (:c, :agent, :at) "
+                     "ON CONFLICT (customer_id) DO UPDATE SET agent_id = excluded.agent_id, "
+                     "last_interaction_at = excluded.last_interaction_at "
+                     "WHERE sticky_link.last_interaction_at <= excluded.last_interaction_at",
+                     c=customer_id, agent=agent_id, at=self.q.ts(at))
+
+    def touch_link(self, customer_id: str, agent_id: str, at: datetime) -> None:
+        """Move the link's time forward to `at` when it points at `agent_id`."""
+        self.q.later("UPDATE sticky_link SET last_interaction_at = :at WHERE customer_id = :c AND agent_id = :agent "
+                     "AND last_interaction_at < :at", at=self.q.ts(at), c=customer_id, agent=agent_id)
+
+    def expire_links(self, older_than: datetime, batch: int) -> int:
+        stale = select(LINK.c.customer_id).where(LINK.c.last_interaction_at < older_than).limit(batch)
+        return self.q.core(delete(LINK).where(LINK.c.customer_id.in_(stale))).rowcount
+
+    def forget_customer(self, customer_id: str, alias: str) -> int | None:
+        """Erase the customer's link and personal data; its conversations (and their history) move to `alias`.
+        None when there was nothing to forget."""
+        ids = self.q.core(update(CONVERSATION).where(CONVERSATION.c.customer_id == customer_id)
+                          .values(customer_id=alias).returning(CONVERSATION.c.id)).scalars().all()
+        removed = (self.q.core(delete(LINK).where(LINK.c.customer_id == customer_id)).rowcount
+                   + self.q.core(delete(CUSTOMER).where(CUSTOMER.c.id == customer_id)).rowcount)
+        if not ids and not removed:
+            return None
+        if ids:
+            self.q.core(update(DECISION).where(DECISION.c.conversation_id.in_(ids))
+                        .values(reason=func.replace(DECISION.c.reason, customer_id, alias)))
+            self.q.core(update(PROCESSED).where(PROCESSED.c.conversation_id.in_(ids))
+                        .values(answer=func.replace(PROCESSED.c.answer, customer_id, alias)))
+        return len(ids)

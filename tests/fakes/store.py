@@ -1,0 +1,277 @@
+"""A dict-backed Store: the unit tests' database. It keeps the SqlStore's rules (a seat only while the agent
+has room, links never moving backwards, the queue's order), which tests/integration/test_store_contract.py
+checks against both stores."""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+
+import routing
+from bot.store import (AgentRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
+                       OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord)
+from routing import Decision, MemoryDirectory
+
+
+@dataclass
+class _Row:
+    id: int
+    kind: OutboxKind
+    payload: dict
+    created_at: datetime
+    state: OutboxState = OutboxState.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    lease_until: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass
+class FakeStore:
+    now: datetime = datetime(2026, 11, 25, 12, tzinfo=timezone.utc)  # the time rows are written at
+    settings_: routing.Settings = field(default_factory=routing.Settings)
+    agents_: dict[str, AgentRecord] = field(default_factory=dict)
+    teams_: dict[str, TeamRecord] = field(default_factory=dict)
+    memberships: dict[str, list[str]] = field(default_factory=dict)
+    conversations: dict[str, Conversation] = field(default_factory=dict)
+    decisions_: list[DecisionRecord] = field(default_factory=list)
+    customers: dict[str, CustomerRecord] = field(default_factory=dict)
+    links: dict[str, routing.Link] = field(default_factory=dict)
+    processed: dict[str, str] = field(default_factory=dict)
+    outbox: list[_Row] = field(default_factory=list)
+    info: dict = field(default_factory=dict)
+
+    # --- arranging (tests only) ----------------------------------------------------------------------
+
+    def add_agent(self, agent_id: str, *teams: str, status=routing.Status.ONLINE, max_open=None, **profile):
+        for team in teams:
+            self.teams_.setdefault(team, TeamRecord(team, team.title()))
+        self.agents_[agent_id] = AgentRecord(id=agent_id, name=agent_id.title(), status=routing.Status(status),
+                                             max_open=max_open, **profile)
+        self.memberships[agent_id] = list(teams)
+        return self
+
+    def outbox_of(self, kind: OutboxKind) -> list[dict]:
+        return [r.payload for r in self.outbox if r.kind == kind]
+
+    # --- settings and idempotency -----------------------------------------------------------------------
+
+    def settings(self) -> routing.Settings:
+        return self.settings_
+
+    def save_settings(self, **changes) -> routing.Settings:
+        self.settings_ = replace(self.settings_, **changes)
+        return self.settings_
+
+    def preflight(self, key, conversation_id, customer_id) -> Preflight:
+        return Preflight(self.processed.get(key), conversation_id in self.conversations, self.settings_,
+                         self.links.get(customer_id))
+
+    def mark_processed(self, key, conversation_id, answer) -> None:
+        if key in self.processed:
+            raise AssertionError(f"event {key} processed twice")
+        self.processed[key] = answer
+
+    # --- the directory ----------------------------------------------------------------------------------
+
+    def directory(self) -> MemoryDirectory:
+        return MemoryDirectory.of(*(a.routing for a in self.agents_.values()),
+                                  memberships={a: tuple(t) for a, t in self.memberships.items()},
+                                  teams=list(self.teams_))
+
+    def agent(self, agent_id, *, for_update=False) -> AgentRecord | None:
+        found = self.agents_.get(agent_id)
+        return replace(found, teams=tuple(sorted(self.memberships.get(agent_id, ())))) if found else None
+
+    def agents(self, *, active_only=False) -> list[AgentRecord]:
+        return [self.agent(a) for a in sorted(self.agents_) if self.agents_[a].active or not active_only]
+
+    def agent_owning_email(self, email, other_than=None):
+        return next((a.id for a in self.agents_.values() if a.email and a.email.lower() == email.lower()
+                     and a.id != other_than), None)
+
+    def agent_for_slack_user(self, user_id):
+        return next((self.agent(a.id) for a in self.agents_.values() if a.slack_user_id == user_id and a.active), None)
+
+    def agent_for_chatwoot_user(self, user_id):
+        return next((a.id for a in self.agents_.values() if a.chatwoot_user_id == user_id), None)
+
+    def save_agent(self, agent: AgentRecord) -> None:
+        kept = self.agents_.get(agent.id)
+        self.agents_[agent.id] = replace(agent, teams=(), open_load=kept.open_load if kept else 0,
+                                         last_assigned=kept.last_assigned if kept else None)
+
+    def set_memberships(self, agent_id, teams) -> None:
+        self.memberships[agent_id] = list(dict.fromkeys(teams))
+
+    def team(self, team_id):
+        found = self.teams_.get(team_id)
+        if found is None:
+            return None
+        return replace(found, members=tuple(sorted(a for a, ts in self.memberships.items() if team_id in ts)))
+
+    def teams(self):
+        return [self.team(t) for t in sorted(self.teams_)]
+
+    def team_for_chatwoot(self, chatwoot_team_id):
+        return next((t.id for t in self.teams_.values() if t.chatwoot_team_id == chatwoot_team_id), None)
+
+    def save_team(self, team: TeamRecord) -> None:
+        self.teams_[team.id] = replace(team, members=())
+
+    def set_team_members(self, team_id, agent_ids) -> None:
+        for agent, teams in self.memberships.items():
+            if team_id in teams and agent not in agent_ids:
+                teams.remove(team_id)
+        for agent in agent_ids:
+            self.memberships.setdefault(agent, [])
+            if team_id not in self.memberships[agent]:
+                self.memberships[agent].append(team_id)
+
+    # --- seats and decisions ------------------------------------------------------------------------------
+
+    def record_decision(self, conversation_id, decision: Decision, at, event_id, *, rotation) -> int | None:
+        seq = len(self.decisions_) + 1
+        if decision.assigned:
+            agent = self.agents_.get(decision.agent)
+            if agent is None or not agent.active or (decision.needs_room and not agent.available):
+                return None
+            self.agents_[agent.id] = replace(agent, open_load=agent.open_load + 1,
+                                             last_assigned=seq if rotation else agent.last_assigned)
+        self.decisions_.append(DecisionRecord(seq, conversation_id, str(decision.status), decision.agent,
+                                              decision.team, str(decision.rule), decision.reason, at, event_id))
+        return seq
+
+    def free_seat(self, agent_id) -> None:
+        agent = self.agents_[agent_id]
+        self.agents_[agent_id] = replace(agent, open_load=agent.open_load - 1)
+
+    def decision(self, decision_id):
+        return next((d for d in self.decisions_ if d.id == decision_id), None)
+
+    def decisions(self, conversation_id):
+        return [d for d in self.decisions_ if d.conversation_id == conversation_id]
+
+    def last_decision(self, conversation_id):
+        found = self.decisions(conversation_id)
+        return found[-1] if found else None
+
+    # --- conversations and the queue ------------------------------------------------------------------------
+
+    def conversation(self, conversation_id, *, for_update=False):
+        found = self.conversations.get(conversation_id)
+        return copy.copy(found) if found else None
+
+    def save_conversation(self, conv: Conversation) -> None:
+        if not conv.stored and conv.id in self.conversations:
+            raise AssertionError(f"conversation {conv.id} inserted twice")
+        conv.stored = True
+        self.conversations[conv.id] = copy.copy(conv)
+
+    def conversations_of(self, agent_id, status, *, for_update=False):
+        return sorted((copy.copy(c) for c in self.conversations.values() if c.agent_id == agent_id
+                       and c.status == status), key=lambda c: (c.created_at, c.id))
+
+    def queue_for(self, agent_id, teams, limit, linked_since):
+        def own(c: Conversation) -> bool:
+            link = self.links.get(c.customer_id)
+            return linked_since is not None and link is not None and link.agent_id == agent_id \
+                and link.last_interaction_at >= linked_since
+        eligible = [c for c in self.queue() if c.team is None or c.team in teams]
+        ordered = sorted(eligible, key=lambda c: (0 if own(c) else 1, c.queued_at, c.queue_seq))
+        return ordered if limit is None else ordered[:limit]
+
+    def queue(self):
+        return sorted((copy.copy(c) for c in self.conversations.values()
+                       if c.status == ConversationStatus.UNASSIGNED), key=lambda c: (c.queued_at, c.queue_seq))
+
+    # --- customers and links --------------------------------------------------------------------------------
+
+    def customer(self, customer_id):
+        return self.customers.get(customer_id)
+
+    def remember_customer(self, customer_id, name, email) -> None:
+        before = self.customers.get(customer_id) or CustomerRecord(customer_id)
+        self.customers[customer_id] = CustomerRecord(customer_id, name or before.name, email or before.email)
+
+    def link(self, customer_id):
+        return self.links.get(customer_id)
+
+    def set_link(self, customer_id, agent_id, at) -> None:
+        before = self.links.get(customer_id)
+        if before is None or before.last_interaction_at <= at:
+            self.links[customer_id] = routing.Link(agent_id, at)
+
+    def touch_link(self, customer_id, agent_id, at) -> None:
+        before = self.links.get(customer_id)
+        if before is not None and before.agent_id == agent_id and before.last_interaction_at < at:
+            self.links[customer_id] = routing.Link(agent_id, at)
+
+    def expire_links(self, older_than, batch) -> int:
+        stale = [c for c, link in self.links.items() if link.last_interaction_at < older_than][:batch]
+        for customer in stale:
+            del self.links[customer]
+        return len(stale)
+
+    def forget_customer(self, customer_id, alias):
+        convs = [c for c in self.conversations.values() if c.customer_id == customer_id]
+        removed = self.links.pop(customer_id, None) is not None
+        removed = self.customers.pop(customer_id, None) is not None or removed
+        if not convs and not removed:
+            return None
+        for conv in convs:
+            conv.customer_id = alias
+        return len(convs)
+
+    # --- the outbox ------------------------------------------------------------------------------------------
+
+    def enqueue(self, kind, payload) -> None:
+        self.outbox.append(_Row(len(self.outbox) + 1, OutboxKind(kind), json.loads(json.dumps(payload)), self.now,
+                                next_attempt_at=self.now))
+
+    def enqueue_unless_recent(self, kind, payload, now, within_s) -> bool:
+        if any(r.kind == kind and r.created_at > now - timedelta(seconds=within_s) for r in self.outbox):
+            return False
+        self.enqueue(kind, payload)
+        return True
+
+    def _due(self, kinds, now):
+        return [r for r in self.outbox if r.state == OutboxState.PENDING and r.kind in kinds
+                and r.next_attempt_at <= now and (r.lease_until is None or r.lease_until < now)]
+
+    def any_due(self, kinds, now) -> bool:
+        return bool(self._due(kinds, now))
+
+    def claim_next(self, kinds, now, lease):
+        due = self._due(kinds, now)
+        if not due:
+            return None
+        row = due[0]
+        row.lease_until, row.attempts = now + lease, row.attempts + 1
+        return OutboxItem(row.id, row.kind, row.payload, row.attempts, row.lease_until)
+
+    def finish(self, item, state, note=None, retry_at=None) -> bool:
+        row = self.outbox[item.id - 1]
+        if row.lease_until != item.lease_until:
+            return False
+        row.state, row.lease_until, row.last_error = OutboxState(state), None, note
+        if state == OutboxState.PENDING:
+            row.next_attempt_at = retry_at or self.now
+        return True
+
+    def retry_failed(self, kinds=None) -> int:
+        rows = [r for r in self.outbox if r.state == OutboxState.FAILED and (not kinds or r.kind in kinds)]
+        for row in rows:
+            row.state, row.next_attempt_at = OutboxState.PENDING, self.now
+        return len(rows)
+
+    def counts(self, alarms=frozenset()) -> Counts:
+        by_state: dict[str, int] = {}
+        for row in self.outbox:
+            by_state[str(row.state)] = by_state.get(str(row.state), 0) + 1
+        alarmed: dict[str, int] = {}
+        for row in self.outbox:
+            if row.state == OutboxState.PENDING and row.last_error in alarms:
+                alarmed[row.last_error] = alarmed.get(row.last_error, 0) + 1
+        return Counts(queue=len(self.queue()), links=len(self.links), outbox=by_state, alarms=alarmed)

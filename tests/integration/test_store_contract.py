@@ -1,0 +1,121 @@
+"""The same checks on the SQL store (SQLite or PostgreSQL) and on the unit tests' dict store: the fake keeps
+the real store's rules, so use-case tests through it say something about the product."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.db import Database
+from bot.store import AgentRecord, Conversation, ConversationStatus, OutboxKind, OutboxState, TeamRecord
+from routing import Decision, Outcome, Rule, Status
+from tests.fakes.store import FakeStore
+
+T0 = datetime(2026, 11, 20, 10, tzinfo=timezone.utc)
+
+
+class FakeRunner:
+    """Runs work on one FakeStore, as Database.transact runs it on a SqlStore."""
+
+    def __init__(self):
+        self.store = FakeStore()
+
+    def transact(self, work):
+        return work(self.store)
+
+
+@pytest.fixture(params=["sql", "fake"])
+def db(request, db_url):
+    if request.param == "fake":
+        yield FakeRunner()
+        return
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+def seed(db, *agents: AgentRecord):
+    def work(store):
+        store.save_team(TeamRecord("billing", "Billing"))
+        for agent in agents:
+            store.save_agent(agent)
+            store.set_memberships(agent.id, ["billing"])
+    db.transact(work)
+
+
+def assign(agent: str, rule=Rule.DEFAULT, needs_room=True) -> Decision:
+    return Decision(Outcome.ASSIGNED, agent, "billing", rule, "because", needs_room=needs_room)
+
+
+def test_a_seat_is_taken_only_while_the_agent_has_room(db):
+    seed(db, AgentRecord("alice", "Alice", status=Status.ONLINE, max_open=1))
+    first = db.transact(lambda s: s.record_decision("c1", assign("alice"), T0, None, rotation=True))
+    second = db.transact(lambda s: s.record_decision("c2", assign("alice"), T0, None, rotation=True))
+    forced = db.transact(lambda s: s.record_decision("c3", assign("alice", Rule.EXPLICIT_AGENT, False), T0, None,
+                                                     rotation=True))
+    assert first is not None and second is None and forced is not None
+    alice = db.transact(lambda s: s.agent("alice"))
+    assert (alice.open_load, alice.last_assigned) == (2, forced)
+    assert db.transact(lambda s: [d.conversation_id for d in s.decisions("c2")]) == []
+
+
+def test_rotation_is_the_decision_order_and_a_manual_move_does_not_count(db):
+    seed(db, AgentRecord("alice", "Alice", status=Status.ONLINE), AgentRecord("bob", "Bob", status=Status.ONLINE))
+    one = db.transact(lambda s: s.record_decision("c1", assign("alice"), T0, None, rotation=True))
+    two = db.transact(lambda s: s.record_decision("c2", assign("bob"), T0, None, rotation=True))
+    db.transact(lambda s: s.record_decision("c3", assign("alice", Rule.MANUAL, False), T0, None, rotation=False))
+    agents = {a.id: a.last_assigned for a in db.transact(lambda s: s.agents())}
+    assert one < two and agents == {"alice": one, "bob": two}
+
+
+def test_a_link_never_moves_backwards(db):
+    db.transact(lambda s: s.set_link("cust", "alice", T0 + timedelta(hours=2)))
+    db.transact(lambda s: s.set_link("cust", "bob", T0))
+    db.transact(lambda s: s.touch_link("cust", "alice", T0 + timedelta(hours=1)))
+    assert db.transact(lambda s: s.link("cust")) == db.transact(lambda s: s.link("cust")).__class__(
+        "alice", T0 + timedelta(hours=2))
+    db.transact(lambda s: s.touch_link("cust", "bob", T0 + timedelta(hours=3)))  # not bob's link
+    assert db.transact(lambda s: s.link("cust")).last_interaction_at == T0 + timedelta(hours=2)
+
+
+def test_the_queue_orders_own_recent_customers_first_then_oldest(db):
+    def work(store):
+        for n, (customer, hours) in enumerate([("a", 3), ("mine", 5), ("b", 1), ("old", 2)]):
+            store.save_conversation(Conversation(f"q{n}", customer, ConversationStatus.UNASSIGNED, team="billing",
+                                                 created_at=T0, queued_at=T0 + timedelta(hours=hours),
+                                                 queue_seq=n + 1, stored=False))
+        store.set_link("mine", "alice", T0 + timedelta(days=1))
+        store.set_link("old", "alice", T0 - timedelta(days=30))
+    db.transact(work)
+    since = T0
+    order = db.transact(lambda s: [c.id for c in s.queue_for("alice", ["billing"], None, since)])
+    assert order == ["q1", "q2", "q3", "q0"]
+    assert db.transact(lambda s: [c.id for c in s.queue_for("alice", [], None, since)]) == []
+    assert db.transact(lambda s: [c.id for c in s.queue_for("alice", ["billing"], 2, None)]) == ["q2", "q3"]
+
+
+def test_an_outbox_row_is_leased_to_one_claimer_and_recorded_by_it_alone(db):
+    db.transact(lambda s: s.enqueue(OutboxKind.SLACK_HANDOFF, {"decision": 1}))
+    kinds = frozenset({OutboxKind.SLACK_HANDOFF})
+    now = datetime.now(timezone.utc) + timedelta(seconds=1)
+    item = db.transact(lambda s: s.claim_next(kinds, now, timedelta(seconds=60)))
+    assert item.payload == {"decision": 1} and item.attempts == 1
+    assert db.transact(lambda s: s.claim_next(kinds, now, timedelta(seconds=60))) is None
+    later = now + timedelta(seconds=61)
+    again = db.transact(lambda s: s.claim_next(kinds, later, timedelta(seconds=60)))  # the lease ran out
+    assert again.attempts == 2
+    assert db.transact(lambda s: s.finish(item, OutboxState.DELIVERED)) is False  # not the holder any more
+    assert db.transact(lambda s: s.finish(again, OutboxState.DELIVERED)) is True
+    assert db.transact(lambda s: s.counts().outbox) == {"delivered": 1}
+
+
+def test_forgetting_moves_conversations_to_the_alias_and_erases_the_rest(db):
+    def work(store):
+        store.remember_customer("cust", "Ada", "ada@example.com")
+        store.set_link("cust", "alice", T0)
+        store.save_conversation(Conversation("c1", "cust", ConversationStatus.RESOLVED, created_at=T0, stored=False))
+    db.transact(work)
+    assert db.transact(lambda s: s.forget_customer("cust", "forgotten-1")) == 1
+    assert db.transact(lambda s: (s.customer("cust"), s.link("cust"), s.conversation("c1").customer_id)) == \
+        (None, None, "forgotten-1")
+    assert db.transact(lambda s: s.forget_customer("cust", "forgotten-2")) is None
