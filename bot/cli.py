@@ -106,5 +106,23 @@ def directory_sync(source):
     click.echo(f"synced {counts['agents']} agents ({counts['created']} new) and {counts['teams']} teams from Chatwoot")
 
 
+@main.group()
+def outbox():
+    """The outbox of Slack messages and Chatwoot write-backs."""
+
+
+@outbox.command("retry")
+@click.option("--channel", type=click.Choice(["all", "slack", "chatwoot"]), default="all", show_default=True)
+@with_appcontext
+def outbox_retry(channel):
+    """Send again what was given up on (e.g. after fixing a token or a channel)."""
+    from .store import OutboxKind
+
+    kinds = None if channel == "all" else frozenset(k for k in OutboxKind if k.startswith(channel + "."))
+    rt = runtime()
+    count = rt.db.transact(lambda store: store.retry_failed(kinds))
+    click.echo(f"{count} failed deliveries are due again; running workers send them at their next round")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -30,3 +30,6 @@ class Inbound:
     availability_check: bool | None = None
     agent: str | None = None
     channel: str = "widget"
+    # A second idempotency key for the same delivery (Chatwoot: what its signature covers, next to its delivery
+    # id), so that a replay under a new delivery id is still recognised.
+    alias_key: str | None = None

@@ -2,8 +2,9 @@
 from .decide import decide, in_window, pick
 from .memory import MemoryDirectory
 from .model import Agent, Decision, Directory, Event, Link, Outcome, Rule, Settings, Status
+from .reason import CUSTOMER, lit, render
 
 __all__ = [
     "Agent", "Decision", "Directory", "Event", "Link", "MemoryDirectory", "Outcome", "Rule",
-    "Settings", "Status", "decide", "in_window", "pick",
+    "Settings", "Status", "CUSTOMER", "decide", "in_window", "lit", "pick", "render",
 ]

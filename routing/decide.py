@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from .model import Agent, Decision, Directory, Event, Link, Outcome, Rule, Settings, Status
+from .reason import CUSTOMER, lit
 
 
 def pick(agents: Iterable[Agent], exclude: Iterable[str] = ()) -> Agent | None:
@@ -46,21 +47,21 @@ def _explicit_agent(event: Event, directory: Directory) -> Decision:
     ref = event.assign_agent
     agent = directory.agent(ref)
     if agent is None:
-        return _unassigned(Rule.EXPLICIT_UNKNOWN, event.team, f"the chatbot flow named agent '{ref}', who is not in the directory")
+        return _unassigned(Rule.EXPLICIT_UNKNOWN, event.team, f"the chatbot flow named agent '{lit(ref)}', who is not in the directory")
     if not agent.active:
-        return _unassigned(Rule.EXPLICIT_UNKNOWN, event.team, f"the chatbot flow named agent '{ref}', who is deactivated")
-    return _assigned(agent, event.team, Rule.EXPLICIT_AGENT, f"the chatbot flow assigned {agent.id}",
+        return _unassigned(Rule.EXPLICIT_UNKNOWN, event.team, f"the chatbot flow named agent '{lit(ref)}', who is deactivated")
+    return _assigned(agent, event.team, Rule.EXPLICIT_AGENT, f"the chatbot flow assigned {lit(agent.id)}",
                      needs_room=False)
 
 
 def _explicit_team(event: Event, directory: Directory) -> Decision:
     team = event.assign_team
     if not directory.team_exists(team):
-        return _unassigned(Rule.EXPLICIT_UNKNOWN, event.team, f"the chatbot flow named team '{team}', which does not exist")
+        return _unassigned(Rule.EXPLICIT_UNKNOWN, event.team, f"the chatbot flow named team '{lit(team)}', which does not exist")
     chosen = pick(directory.members(team), event.exclude)
     if chosen is None:
-        return _unassigned(Rule.UNASSIGNED, team, f"the chatbot flow sent it to team {team}, and nobody there is available")
-    return _assigned(chosen, team, Rule.EXPLICIT_TEAM, f"the chatbot flow sent it to team {team}; {_picked(chosen)}")
+        return _unassigned(Rule.UNASSIGNED, team, f"the chatbot flow sent it to team {lit(team)}, and nobody there is available")
+    return _assigned(chosen, team, Rule.EXPLICIT_TEAM, f"the chatbot flow sent it to team {lit(team)}; {_picked(chosen)}")
 
 
 def _sticky_candidate(event: Event, settings: Settings, link: Link | None, directory: Directory) -> tuple[str, Agent | None]:
@@ -68,15 +69,15 @@ def _sticky_candidate(event: Event, settings: Settings, link: Link | None, direc
     if settings.sticky_days == 0:
         return "sticky sessions are off", None
     if link is None:
-        return f"no earlier agent on record for {event.customer_id}", None
+        return f"no earlier agent on record for {CUSTOMER}", None
     if not in_window(settings, link, event.occurred_at):
         ago = _ago(event.occurred_at - link.last_interaction_at)
-        return f"{link.agent_id} last helped {event.customer_id} {ago}, outside the {_days(settings.sticky_days)} window", None
+        return f"{lit(link.agent_id)} last helped {CUSTOMER} {ago}, outside the {_days(settings.sticky_days)} window", None
     agent = directory.agent(link.agent_id)
     if agent is None or not agent.active:
-        return f"{link.agent_id}, who helped {event.customer_id} last, is deactivated", None
+        return f"{lit(link.agent_id)}, who helped {CUSTOMER} last, is deactivated", None
     if agent.id in event.exclude:
-        return f"{agent.id}, who helped {event.customer_id} last, was left out", None
+        return f"{lit(agent.id)}, who helped {CUSTOMER} last, was left out", None
     return "", agent
 
 
@@ -90,33 +91,34 @@ def _sticky(event: Event, settings: Settings, link: Link, linked: Agent, check: 
         return replace(_unassigned(Rule.UNASSIGNED, team, reason), linked_agent=linked.id, since=since)
 
     returning = (
-        f"returning customer: {linked.id} handled {event.customer_id} "
+        f"returning customer: {lit(linked.id)} handled {CUSTOMER} "
         f"{_ago(since)} (window {_days(settings.sticky_days)})"
     )
     if not check:
-        note = "" if linked.available else f"; availability check off, so {linked.id} gets it while {_unavailable(linked)}"
+        note = "" if linked.available else f"; availability check off, so {lit(linked.id)} gets it while {_unavailable(linked)}"
         return assigned(linked, event.team, Rule.STICKY, returning + note, needs_room=False)
     if linked.available:
         return assigned(linked, event.team, Rule.STICKY, returning)
-    away = f"{returning}, but {linked.id} is {_unavailable(linked)}"
+    away = f"{returning}, but {lit(linked.id)} is {_unavailable(linked)}"
     left_out = event.exclude | {linked.id}
     if event.team:
         chosen = pick(directory.members(event.team), left_out)
         if chosen is None:
-            return unassigned(event.team, f"{away}, and nobody else in team {event.team} is available")
-        return assigned(chosen, event.team, Rule.STICKY_TEAM, f"{away}; from team {event.team}, {_picked(chosen)}")
+            return unassigned(event.team, f"{away}, and nobody else in team {lit(event.team)} is available")
+        return assigned(chosen, event.team, Rule.STICKY_TEAM, f"{away}; from team {lit(event.team)}, {_picked(chosen)}")
     teams = list(directory.teams_of(linked.id))
     chosen = pick(_union(directory, teams), left_out)
     if chosen is None:
-        where = f"in {linked.id}'s teams ({', '.join(teams)})" if teams else f"to share it with ({linked.id} is in no team)"
+        where = f"in {lit(linked.id)}'s teams ({lit(', '.join(teams))})" if teams \
+            else f"to share it with ({lit(linked.id)} is in no team)"
         return unassigned(None, f"{away}, and nobody else is available {where}")
-    return assigned(chosen, None, Rule.STICKY_TEAMS, f"{away}; from {linked.id}'s teams ({', '.join(teams)}), {_picked(chosen)}")
+    return assigned(chosen, None, Rule.STICKY_TEAMS, f"{away}; from {lit(linked.id)}'s teams ({lit(', '.join(teams))}), {_picked(chosen)}")
 
 
 def _default(event: Event, directory: Directory, why_not_sticky: str) -> Decision:
     if event.team:
         chosen = pick(directory.members(event.team), event.exclude)
-        where = f"team {event.team}"
+        where = f"team {lit(event.team)}"
     else:
         chosen = pick(directory.everyone(), event.exclude)
         where = "all agents"
@@ -142,7 +144,7 @@ def _unassigned(rule: Rule, team: str | None, reason: str) -> Decision:
 
 
 def _picked(agent: Agent) -> str:
-    return f"{agent.id} has the lowest load ({agent.open_load} open)"
+    return f"{lit(agent.id)} has the lowest load ({agent.open_load} open)"
 
 
 def _unavailable(agent: Agent) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from routing import Status
+from routing import Status, lit
 
 from ..errors import NotFound
 from ..store import AgentRecord, ConversationStatus, OutboxKind, Store
@@ -36,7 +36,7 @@ def release(store: Store, conversation_id: str, user_id: str, channel: str | Non
             f"with {conv.agent_id}" if conv.status == ConversationStatus.ASSIGNED else "waiting in Unassigned")
         outcome, released = f"it was no longer yours (it is {where})", False
     else:
-        moved = assignment.reroute(store, conv, now, agent.id, f"{agent.id} released it")
+        moved = assignment.reroute(store, conv, now, agent.id, f"{lit(agent.id)} released it")
         outcome = (f"it went to {moved.agent_id} ({moved.rule})" if moved.agent_id
                    else "it is waiting in Unassigned")
         released = True

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import routing
-from routing import Decision, Outcome, Rule
+from routing import Decision, Outcome, Rule, lit
 
 from .. import clock
 from ..store import Contention, Conversation, ConversationStatus, OutboxKind, Store
@@ -45,7 +45,8 @@ class Assigned:
 
 def route(store: Store, conv: Conversation, event: routing.Event, facts: Known, at: datetime,
           event_id: str | None = None, note: str | None = None) -> tuple[Decision, Assigned]:
-    """Decide for `event` and make it so. `note` goes before the reason (e.g. why it is routed again)."""
+    """Decide for `event` and make it so. `note` (a reason template: see routing.reason) goes before the reason,
+    e.g. why it is routed again."""
     for _ in range(_TRIES):
         # Read again on every try: a lost seat means the directory changed.
         decision = routing.decide(event, facts.settings, facts.link, store.directory())
@@ -58,7 +59,7 @@ def route(store: Store, conv: Conversation, event: routing.Event, facts: Known, 
 
 
 def reroute(store: Store, conv: Conversation, at: datetime, leaving: str, why: str) -> Assigned:
-    """Route an open conversation again by rules 3-4, without `leaving`."""
+    """Route an open conversation again by rules 3-4, without `leaving`; `why` is a reason template."""
     event = routing.Event(customer_id=conv.customer_id, occurred_at=at, team=conv.team,
                           exclude=frozenset({leaving}))
     return route(store, conv, event, known(store, conv.customer_id), at, note=why)[1]
@@ -66,7 +67,8 @@ def reroute(store: Store, conv: Conversation, at: datetime, leaving: str, why: s
 
 def reassign(store: Store, conv: Conversation, agent_id: str, at: datetime, event_id: str | None,
              why: str) -> Assigned:
-    """A person moved the conversation to `agent_id` in the chat tool: obeyed, recorded, never rotated."""
+    """A person moved the conversation to `agent_id` in the chat tool: obeyed, recorded, never rotated. `why` is
+    a reason template."""
     decision = Decision(Outcome.ASSIGNED, agent_id, conv.team, Rule.MANUAL, why)
     decision_id = store.record_decision(conv.id, decision, at, event_id, rotation=False)
     if decision_id is None:
@@ -89,7 +91,7 @@ def drain(store: Store, agent_id: str | None, at: datetime, why: str,
     taken = []
     for conv in store.queue_for(agent_id, list(agent.teams), room, since):
         decision = Decision(Outcome.ASSIGNED, agent_id, conv.team, Rule.QUEUE,
-                            f"{agent_id} {why}; waiting in the queue since {clock.iso(conv.queued_at)}",
+                            f"{lit(agent_id)} {why}; waiting in the queue since {clock.iso(conv.queued_at)}",
                             needs_room=True)
         decision_id = store.record_decision(conv.id, decision, at, None, rotation=True)
         if decision_id is None:

@@ -33,21 +33,28 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9._-]+", "-", text.strip().lower()).strip("-")[:128]
 
 
-def receive(store: Store, h: Happening, key: str, base_url: str | None, now: datetime) -> dict:
-    """Handle one delivery: routed, applied, or ignored with the reason."""
-    inbound = to_inbound(store, h, key, base_url, now)
+def receive(store: Store, h: Happening, keys: tuple[str, str | None], base_url: str | None,
+            now: datetime) -> dict:
+    """Handle one delivery (known by `keys`: see delivery_keys): routed, applied, or ignored with the reason."""
+    inbound = to_inbound(store, h, keys, base_url, now)
     if isinstance(inbound, str):
         return answer_ignored(h, inbound)
     return events.handle(store, inbound)
 
 
-def to_inbound(store: Store, h: Happening, key: str, base_url: str | None, now: datetime) -> Inbound | str:
-    """The inbound event for a happening, or the reason it needs no routing."""
+def to_inbound(store: Store, h: Happening, keys: tuple[str, str | None], base_url: str | None,
+               now: datetime) -> Inbound | str:
+    """The inbound event for a happening, or the reason it needs no routing.
+
+    An assignee change is a person's reassignment unless it is the echo of stickybot's own last write (its
+    latest decision for the conversation names that agent), or it happened before that decision (a late echo
+    of an earlier write: stickybot has moved on since). So a person who gives a conversation back to an agent
+    stickybot chose earlier is obeyed."""
     conv_id = conversation_key(h.account_id, h.conversation)
     known = store.conversation(conv_id)
     at = h.occurred_at or now
     customer = customer_key(h.account_id, h.contact.id) if h.contact else (known.customer_id if known else None)
-    common = dict(key=key, occurred_at=at, conversation_id=conv_id, customer_id=customer, channel=CHANNEL,
+    common = dict(key=keys[0], alias_key=keys[1], occurred_at=at, conversation_id=conv_id, customer_id=customer, channel=CHANNEL,
                   customer_name=h.contact.name if h.contact else None,
                   customer_email=h.contact.email if h.contact else None)
     if h.what in (What.CREATED, What.OPENED):
@@ -71,8 +78,11 @@ def to_inbound(store: Store, h: Happening, key: str, base_url: str | None, now: 
         return Inbound(type=EventType.MESSAGE, **common)
     if h.what == What.ASSIGNED:
         agent = agent_for_user(store, h.assignee, now)
-        if known is not None and is_echo(store, conv_id, agent):
+        last = store.last_decision(conv_id) if known is not None else None
+        if last is not None and last.rule != Rule.MANUAL and last.agent_id == agent:
             return f"echo of stickybot's own assignment to {agent}"
+        if last is not None and at < last.decided_at:
+            return "older than stickybot's latest decision for this conversation (a late echo of an earlier write)"
         return Inbound(type=EventType.ASSIGNED, agent=agent, **common)
     return h.reason or "nothing to do"
 
@@ -87,22 +97,16 @@ def agent_for_user(store: Store, user_id: int, now: datetime) -> str:
     return f"chatwoot-user-{user_id}"
 
 
-def is_echo(store: Store, conversation_id: str, agent_id: str) -> bool:
-    """Did stickybot itself assign `agent_id` here since the last reassignment made by a person?"""
-    for decision in reversed(store.decisions(conversation_id)):
-        if decision.rule == Rule.MANUAL:
-            return False
-        if decision.agent_id == agent_id:
-            return True
-    return False
-
-
 def answer_ignored(h: Happening, reason: str) -> dict:
     conv = conversation_key(h.account_id, h.conversation) if h.account_id and h.conversation else None
     return {"conversation": conv, "status": "ignored", "agent": None, "reason": reason, "duplicate": False}
 
 
-def delivery_key(delivery: str | None, body: bytes) -> str:
-    if delivery:
-        return f"chatwoot:{delivery.strip()[:200]}"
-    return "chatwoot:body:" + hashlib.sha256(body).hexdigest()
+def delivery_keys(delivery: str | None, timestamp: str | None, body: bytes) -> tuple[str, str | None]:
+    """The idempotency keys of one delivery: its X-Chatwoot-Delivery id (Chatwoot retries under the same id), and
+    what its signature covers ("{timestamp}.{body}"), so that a captured delivery re-sent under a new id, or
+    none, is still a duplicate. Unsigned deliveries have only their body."""
+    signed = "chatwoot:signed:" + hashlib.sha256(f"{timestamp or ''}.".encode() + body).hexdigest()
+    if delivery and delivery.strip():
+        return f"chatwoot:{delivery.strip()[:200]}", signed
+    return signed, None

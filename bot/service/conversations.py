@@ -1,6 +1,8 @@
 """Conversations and the Unassigned queue, as the admin API and /sticky show them."""
 from __future__ import annotations
 
+from routing import render
+
 from .. import clock
 from ..errors import NotFound
 from ..store import Store
@@ -15,7 +17,7 @@ def conversation(store: Store, conversation_id: str) -> dict:
         "agent": conv.agent_id, "team": conv.team, "url": conv.url, "channel": conv.channel,
         "created_at": clock.iso(conv.created_at), "queued_at": clock.iso(conv.queued_at),
         "decisions": [{"status": d.status, "agent": d.agent_id, "team": d.team, "rule": d.rule,
-                       "reason": d.reason, "at": clock.iso(d.decided_at), "event": d.event_id}
+                       "reason": render(d.reason, conv.customer_id), "at": clock.iso(d.decided_at), "event": d.event_id}
                       for d in store.decisions(conv.id)],
     }
 

@@ -30,3 +30,11 @@ def forget(store: Store, customer_id: str, now: datetime) -> dict:
     if kept is None:
         raise NotFound(f"no customer '{customer_id}'")
     return {"customer": customer_id, "forgotten": True, "conversations_kept": kept, "alias": alias}
+
+
+def erase(db, customer_id: str, now: datetime) -> dict:
+    """Forget the customer (one transaction), then scrub the database files of what was erased. Every way in
+    (API, Slack, dashboard) forgets through here."""
+    result = db.transact(lambda store: forget(store, customer_id, now))
+    db.scrub()
+    return result

@@ -9,7 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from integrations.widget import nul_field
-from routing import Status
+from routing import Status, lit
 
 from ..errors import Conflict, Invalid, NotFound
 from ..store import AgentRecord, ConversationStatus, Store, TeamRecord
@@ -131,7 +131,7 @@ def deactivate_agent(store: Store, agent_id: str, now: datetime) -> dict:
     if before is None:
         raise NotFound(f"no agent '{agent_id}'")
     store.save_agent(replace(before, active=False))
-    moved = [assignment.reroute(store, conv, now, agent_id, f"{agent_id} was deactivated")
+    moved = [assignment.reroute(store, conv, now, agent_id, f"{lit(agent_id)} was deactivated")
              for conv in store.conversations_of(agent_id, ConversationStatus.ASSIGNED, for_update=True)]
     out = agent_json(store.agent(agent_id))
     out["rerouted"] = [{"conversation": d.conversation_id, "status": d.status, "agent": d.agent_id,

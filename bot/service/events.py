@@ -5,6 +5,7 @@ import json
 from typing import Callable
 
 import routing
+from routing import lit, render
 from integrations.inbound import EventType, Inbound
 
 from ..store import Conversation, ConversationStatus, Preflight, Store
@@ -13,15 +14,31 @@ from . import assignment
 
 def handle(store: Store, event: Inbound) -> dict:
     """Apply one inbound event exactly once; a repeated key gets the first answer back."""
-    pre = store.preflight(event.key, event.conversation_id, event.customer_id)
+    pre = store.preflight(event.key, event.conversation_id, event.customer_id, event.alias_key)
     if pre.answer is not None:
-        return {**json.loads(pre.answer), "duplicate": True}
+        return {**_from_record(json.loads(pre.answer), pre.conversation_customer), "duplicate": True}
+    if pre.conversation_exists and pre.conversation_channel != event.channel:
+        # Channels are kept apart: one channel's events never touch another's conversations.
+        return ignored(event.conversation_id, f"the conversation belongs to the {pre.conversation_channel} "
+                                              f"channel, not {event.channel}") | {"duplicate": False}
     answer = _HANDLERS[event.type](store, event, pre)
     answer.setdefault("duplicate", False)
     # Written last: a concurrent delivery of the same event loses here (unique key) and is run again,
-    # then finds this answer.
-    store.mark_processed(event.key, event.conversation_id, json.dumps({**answer, "duplicate": False}))
+    # then finds this answer. A routed answer's reason is kept as its template (routing.reason), so that a
+    # forgotten customer's id never stays behind in it.
+    record = {**answer, "duplicate": False}
+    if "template" in answer:
+        record["reason"] = answer.pop("template")
+        record["template"] = True
+    for key in filter(None, (event.key, event.alias_key)):
+        store.mark_processed(key, event.conversation_id, json.dumps(record))
     return answer
+
+
+def _from_record(record: dict, customer_id: str | None) -> dict:
+    if record.pop("template", False):
+        record["reason"] = render(record["reason"], customer_id or "")
+    return record
 
 
 def _created(store: Store, event: Inbound, pre: Preflight) -> dict:
@@ -57,7 +74,8 @@ def _route(store: Store, conv: Conversation, event: Inbound, pre: Preflight) -> 
         availability_check=event.availability_check), assignment.Known(pre.settings, pre.link),
         event.occurred_at, event_id=event.key)
     return {"conversation": conv.id, "status": str(decision.status), "agent": decision.agent,
-            "team": decision.team, "rule": str(decision.rule), "reason": decision.reason}
+            "team": decision.team, "rule": str(decision.rule), "reason": render(decision.reason, conv.customer_id),
+            "template": decision.reason}
 
 
 def _resolved(store: Store, event: Inbound, pre: Preflight) -> dict:
@@ -91,7 +109,7 @@ def _assigned(store: Store, event: Inbound, pre: Preflight) -> dict:
         store.set_link(conv.customer_id, agent.id, event.occurred_at)
         return state_answer(conv)
     assignment.reassign(store, conv, agent.id, event.occurred_at, event.key,
-                        f"reassigned to {agent.id} in the chat tool")
+                        f"reassigned to {lit(agent.id)} in the chat tool")
     return state_answer(conv)
 
 
@@ -124,7 +142,7 @@ def routed_answer(store: Store, conv: Conversation) -> dict:
     last = store.last_decision(conv.id)
     return {"conversation": conv.id, "status": str(conv.status),
             "agent": conv.agent_id if conv.status != ConversationStatus.UNASSIGNED else None, "team": conv.team,
-            "rule": last.rule if last else None, "reason": last.reason if last else None}
+            "rule": last.rule if last else None, "reason": render(last.reason, conv.customer_id) if last else None}
 
 
 def state_answer(conv: Conversation) -> dict:

@@ -55,7 +55,7 @@ def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
             return f"I have no conversation `{cmd.value}`."
     if cmd.name == "forget":
         try:
-            result = db.transact(lambda s: customers.forget(s, cmd.value, now))
+            result = customers.erase(db, cmd.value, now)
         except NotFound:
             return f"I have no customer `{cmd.value}`; nothing to forget."
         return (f"Forgot `{cmd.value}`: link and personal data erased, {result['conversations_kept']} "

@@ -6,9 +6,11 @@ import logging
 from integrations.slack import blocks
 from integrations.slack.client import SlackClient, SlackFailure, Verdict as SlackVerdict
 
+from routing import render
+
 from ..db import Database
 from ..outbox import DeliveryFailure, Verdict
-from ..store import OutboxItem, OutboxKind, Store
+from ..store import ConversationStatus, OutboxItem, OutboxKind, Store
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +32,8 @@ class SlackSender:
                 self.client.update(p["channel"], p["ts"], text, body)
                 return None
             target = self.db.read(lambda store: render_handoff(store, item.payload, self.queue_channel))
-            if target is None:
-                return "nowhere to post: no Slack id for the agent and no STICKY_SLACK_QUEUE_CHANNEL"
+            if isinstance(target, str):
+                return target
             channel, text, body = target
             self.client.post(channel, text, body)
             return None
@@ -39,15 +41,22 @@ class SlackSender:
             raise DeliveryFailure(_VERDICTS[exc.verdict], exc.error, exc.retry_after) from None
 
 
-def render_handoff(store: Store, payload: dict, queue_channel: str | None):
-    """(channel, text, blocks) for a handoff row, from what is stored now; None when there is nowhere to post."""
+def render_handoff(store: Store, payload: dict, queue_channel: str | None) -> tuple[str, str, list] | str:
+    """(channel, text, blocks) for a handoff row, from what is stored now; or why nothing is to be posted: a
+    handoff is only news while its conversation is still where that decision put it (after a long Slack outage,
+    the DM for a conversation since resolved or moved would only mislead)."""
     decision = store.decision(payload["decision"])
     conv = store.conversation(decision.conversation_id) if decision else None
     if decision is None or conv is None:
-        return None
+        return "the decision is gone"
+    latest = store.last_decision(conv.id)
+    still = conv.holder == decision.agent_id if decision.agent_id else conv.status == ConversationStatus.UNASSIGNED
+    if latest is None or latest.id != decision.id or not still:
+        return f"stale: the conversation is {conv.status} now" + (f" with {conv.agent_id}" if conv.holder else "")
     customer = store.customer(conv.customer_id)
     handoff = blocks.Handoff(
-        conversation_id=conv.id, decision_id=decision.id, rule=decision.rule, reason=decision.reason,
+        conversation_id=conv.id, decision_id=decision.id, rule=decision.rule,
+        reason=render(decision.reason, conv.customer_id),
         customer_id=conv.customer_id, customer_name=customer.name if customer else None, url=conv.url,
         team=decision.team, agent_id=decision.agent_id, linked_agent=payload.get("linked"),
         since_days=payload.get("since_days"))
@@ -56,4 +65,4 @@ def render_handoff(store: Store, payload: dict, queue_channel: str | None):
         return (agent.slack_user_id, *blocks.handoff(handoff))
     if queue_channel:
         return (queue_channel, *blocks.queue_notice(handoff))
-    return None
+    return "nowhere to post: no Slack id for the agent and no STICKY_SLACK_QUEUE_CHANNEL"

@@ -119,10 +119,15 @@ class OutboxItem:
 class Preflight:
     """What every event needs first, read in one round trip."""
 
-    answer: str | None
-    conversation_exists: bool
+    answer: str | None                   # the answer an earlier delivery of this event got
+    conversation_customer: str | None    # the conversation's customer, when the conversation exists
     settings: routing.Settings
-    link: routing.Link | None
+    link: routing.Link | None            # the event's customer's link
+    conversation_channel: str | None = None
+
+    @property
+    def conversation_exists(self) -> bool:
+        return self.conversation_customer is not None
 
 
 @dataclass(frozen=True)

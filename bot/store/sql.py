@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 import routing
 from routing import Decision
@@ -50,16 +50,19 @@ class SqlStore(DirectoryStatements, OutboxStatements):
             self.q.core(SETTINGS.insert().values(id=1, **changes))
         return self.settings()
 
-    def preflight(self, key: str, conversation_id: str, customer_id: str | None) -> Preflight:
+    def preflight(self, key: str, conversation_id: str, customer_id: str | None,
+                  alias_key: str | None = None) -> Preflight:
         row = self.q.one(
             "SELECT s.sticky_days, s.availability_check, s.drain_unassigned, "
-            "(SELECT answer FROM processed_event WHERE key = :key), "
-            "(SELECT 1 FROM conversation WHERE id = :conv), "
+            "(SELECT answer FROM processed_event WHERE key IN (:key, :alias) LIMIT 1), "
+            "(SELECT customer_id FROM conversation WHERE id = :conv), "
             "(SELECT agent_id FROM sticky_link WHERE customer_id = :cust), "
-            "(SELECT last_interaction_at FROM sticky_link WHERE customer_id = :cust) "
-            "FROM settings s WHERE s.id = 1", key=key, conv=conversation_id, cust=customer_id)
+            "(SELECT last_interaction_at FROM sticky_link WHERE customer_id = :cust), "
+            "(SELECT channel FROM conversation WHERE id = :conv) "
+            "FROM settings s WHERE s.id = 1", key=key, alias=alias_key or key, conv=conversation_id,
+            cust=customer_id)
         link = routing.Link(row[5], dt(row[6])) if row[5] is not None else None
-        return Preflight(row[3], row[4] is not None, routing.Settings(row[0], bool(row[1]), bool(row[2])), link)
+        return Preflight(row[3], row[4], routing.Settings(row[0], bool(row[1]), bool(row[2])), link, row[7])
 
     def mark_processed(self, key: str, conversation_id: str | None, answer: str) -> None:
         self.q.later("INSERT INTO processed_event (key, conversation_id, answer, received_at) "
@@ -220,17 +223,18 @@ class SqlStore(DirectoryStatements, OutboxStatements):
         return self.q.core(delete(LINK).where(LINK.c.customer_id.in_(stale))).rowcount
 
     def forget_customer(self, customer_id: str, alias: str) -> int | None:
-        """Erase the customer's link and personal data; its conversations (and their history) move to `alias`.
-        None when there was nothing to forget."""
+        """Erase the customer's link and personal data; its conversations (and their history) move to `alias`,
+        their urls (which may carry personal data) are cleared. Reasons name the customer only through the
+        conversation (routing.reason), so the history reads `alias` from now on. None: nothing to forget."""
         ids = self.q.core(update(CONVERSATION).where(CONVERSATION.c.customer_id == customer_id)
-                          .values(customer_id=alias).returning(CONVERSATION.c.id)).scalars().all()
+                          .values(customer_id=alias, url=None).returning(CONVERSATION.c.id)).scalars().all()
         removed = (self.q.core(delete(LINK).where(LINK.c.customer_id == customer_id)).rowcount
                    + self.q.core(delete(CUSTOMER).where(CUSTOMER.c.id == customer_id)).rowcount)
         if not ids and not removed:
             return None
         if ids:
-            self.q.core(update(DECISION).where(DECISION.c.conversation_id.in_(ids))
-                        .values(reason=func.replace(DECISION.c.reason, customer_id, alias)))
-            self.q.core(update(PROCESSED).where(PROCESSED.c.conversation_id.in_(ids))
-                        .values(answer=func.replace(PROCESSED.c.answer, customer_id, alias)))
+            # Answers kept for replays before reasons were templates still spell the id out: let them go.
+            self.q.core(delete(PROCESSED).where(PROCESSED.c.conversation_id.in_(ids),
+                                                PROCESSED.c.answer.contains(customer_id),
+                                                ~PROCESSED.c.answer.contains('"template": true')))
         return len(ids)

@@ -117,4 +117,4 @@ def get_customer(customer_id):
 
 @bp.delete("/customers/<customer_id>")
 def forget_customer(customer_id):
-    return jsonify(_write(lambda s: customers.forget(s, customer_id, _now())))
+    return jsonify(customers.erase(runtime().db, customer_id, _now()))

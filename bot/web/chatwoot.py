@@ -44,8 +44,10 @@ def chatwoot_event():
         return jsonify(chatwoot.answer_ignored(happening, f"account {happening.account_id} is not ours"))
     if happening.account_id is None:
         return jsonify(chatwoot.answer_ignored(happening, "no account id; set CHATWOOT_ACCOUNT_ID"))
-    key = chatwoot.delivery_key(request.headers.get("X-Chatwoot-Delivery"), body)
-    answer = rt.db.transact(lambda store: chatwoot.receive(store, happening, key, cfg.chatwoot_url, rt.clock.now()))
+    keys = chatwoot.delivery_keys(request.headers.get("X-Chatwoot-Delivery"),
+                                  request.headers.get("X-Chatwoot-Timestamp"), body)
+    answer = rt.db.transact(lambda store: chatwoot.receive(store, happening, keys, cfg.chatwoot_url,
+                                                           rt.clock.now()))
     rt.wake_deliverer()
     return jsonify(answer)
 

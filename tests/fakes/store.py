@@ -64,9 +64,10 @@ class FakeStore:
         self.settings_ = replace(self.settings_, **changes)
         return self.settings_
 
-    def preflight(self, key, conversation_id, customer_id) -> Preflight:
-        return Preflight(self.processed.get(key), conversation_id in self.conversations, self.settings_,
-                         self.links.get(customer_id))
+    def preflight(self, key, conversation_id, customer_id, alias_key=None) -> Preflight:
+        conv = self.conversations.get(conversation_id)
+        return Preflight(self.processed.get(key) or self.processed.get(alias_key), conv.customer_id if conv else None, self.settings_,
+                         self.links.get(customer_id), conv.channel if conv else None)
 
     def mark_processed(self, key, conversation_id, answer) -> None:
         if key in self.processed:
@@ -221,7 +222,7 @@ class FakeStore:
         if not convs and not removed:
             return None
         for conv in convs:
-            conv.customer_id = alias
+            conv.customer_id, conv.url = alias, None
         return len(convs)
 
     # --- the outbox ------------------------------------------------------------------------------------------

@@ -25,9 +25,9 @@ def sample(name: str) -> dict:
 
 
 @pytest.fixture
-def app(db_url):
+def app(db_url, clock):
     app = create_app(make_config(db_url, chatwoot_url=CW, chatwoot_account_id="1", chatwoot_api_token="cw-token",
-                                 chatwoot_webhook_secret=SECRET))
+                                 chatwoot_webhook_secret=SECRET), clock=clock)
     yield app
     app.extensions["stickybot"].close()
 
@@ -47,7 +47,8 @@ def cw():
 
 def post(client, payload: dict | bytes, *, delivery=None, secret=SECRET, timestamp=None, signed=True):
     body = payload if isinstance(payload, bytes) else json.dumps(payload, separators=(",", ":")).encode()
-    headers = {"Content-Type": "application/json", "X-Chatwoot-Delivery": delivery or str(uuid.uuid4())}
+    headers = {"Content-Type": "application/json",
+               "X-Chatwoot-Delivery": str(uuid.uuid4()) if delivery is None else delivery}
     if signed:
         stamp = int(time.time()) if timestamp is None else timestamp
         headers.update({"X-Chatwoot-Timestamp": str(stamp), "X-Chatwoot-Signature": f"sha256={sign(secret, stamp, body)}"})
@@ -105,6 +106,21 @@ def test_a_replayed_delivery_changes_nothing(client, cw):
     again = post(client, created(), delivery="d-1").get_json()
     assert again == {**first, "duplicate": True}
     assert sum(a["open_load"] for a in client.api("GET", "/api/agents").get_json()) == 1
+
+
+def test_a_captured_delivery_resent_under_a_new_delivery_id_or_none_changes_nothing(client, cw):
+    """A resolve captured and replayed (within the signature's 300 s) after the conversation was reopened."""
+    team_of_agents(client)
+    post(client, created())
+    stamp = int(time.time())
+    resolve = json.dumps(sample("conversation_status_changed_resolved"), separators=(",", ":")).encode()
+    assert post(client, resolve, delivery="d-res", timestamp=stamp).get_json()["status"] == "resolved"
+    assert post(client, sample("conversation_status_changed_open")).get_json()["status"] == "assigned"
+    for replay in ("d-other", ""):
+        r = post(client, resolve, delivery=replay, timestamp=stamp).get_json()
+        assert r["duplicate"] is True and r["status"] == "resolved"
+    conv = client.api("GET", "/api/conversations/chatwoot:1:118").get_json()
+    assert conv["status"] == "assigned"
 
 
 def test_unsigned_deliveries_are_refused_by_default(client):
@@ -232,6 +248,35 @@ def test_the_companion_conversation_updated_of_a_status_change_does_not_route_tw
     assert [d["rule"] for d in conv["decisions"]] == ["default", "sticky"]
 
 
+def test_giving_a_conversation_back_to_an_agent_stickybot_chose_earlier_is_a_reassignment(client, rt, cw, clock):
+    from datetime import datetime, timezone
+    from bot.service import assignment
+    team_of_agents(client)
+    post(client, created(assignee={"id": 7, "name": "Ana", "type": "user"}, assignee_type="User"))
+    clock.set(datetime.fromtimestamp(sample("conversation_created")["updated_at"] + 30, timezone.utc))
+    rt.db.transact(lambda store: assignment.reroute(store, store.conversation("chatwoot:1:118", for_update=True),
+                                                    rt.clock.now(), "ana", "ana released it"))
+    assert client.api("GET", "/api/conversations/chatwoot:1:118").get_json()["agent"] == "bruno"
+    back = sample("conversation_updated_assignee")  # later, a person gives it back to Ana (user 7) in Chatwoot
+    back["updated_at"] = sample("conversation_created")["updated_at"] + 60
+    r = post(client, back).get_json()
+    assert (r["status"], r["agent"]) == ("assigned", "ana")
+    loads = {a["id"]: a["open_load"] for a in client.api("GET", "/api/agents").get_json()}
+    assert loads == {"ana": 1, "bruno": 0}
+
+
+def test_a_sync_forgets_the_chatwoot_id_of_a_user_who_left(client, rt, cw):
+    from bot.service.chatwoot_writeback import remember_users
+    team_of_agents(client)
+    ana_left = [u for u in sample("agents_list") if u["email"] != "ana.souza@acme.example"]
+    rt.db.transact(lambda store: remember_users(store, ana_left))
+    assert rt.db.read(lambda store: store.agent("ana")).chatwoot_user_id is None
+    post(client, created(assignee={"id": 9, "name": "Bruno", "type": "user"}, assignee_type="User"))
+    post(client, {**sample("conversation_updated_assignee"), "updated_at": 1_800_000_000})
+    rt.outbox.deliver_due()
+    assert all(b.get("assignee_id") != 7 for b in assignment_bodies(cw))  # never an id Chatwoot no longer has
+
+
 def test_an_assignee_change_made_by_someone_else_is_a_reassignment(client, cw):
     team_of_agents(client)
     payload = created(assignee={"id": 9, "name": "Bruno", "type": "user"}, assignee_type="User")
@@ -289,11 +334,50 @@ def test_write_back_is_retried_after_a_5xx(client, rt, cw):
     assert len(assignment_bodies(cw)) == 1
     cw.replace(responses.POST, ASSIGN, json=sample("assignment_response"))
     with orm(rt.db) as session:
-        session.execute(update(OutboxRow).where(OutboxRow.state == "pending").values(next_attempt_at=now()))
+        session.execute(update(OutboxRow).where(OutboxRow.state == "pending").values(next_attempt_at=rt.clock.now()))
     rt.outbox.deliver_due()
     assert len(assignment_bodies(cw)) == 2
     rt.outbox.deliver_due()
     assert len(assignment_bodies(cw)) == 2
+
+
+def test_a_refused_token_pauses_write_back_keeps_every_row_and_resumes(client, rt, cw, clock):
+    team_of_agents(client)
+    post(client, created())
+    cw.post(ASSIGN, status=401)
+    rt.outbox.deliver_due()
+    rows = outbox_rows(rt)
+    assert [(r.state, r.last_error) for r in rows] == [("pending", "http_401")]
+    post(client, {**created(), "id": 119})
+    assert rt.outbox.deliver_due() == 0  # paused: nothing is tried, nothing is dropped
+    cw.replace(responses.POST, ASSIGN, json=sample("assignment_response"))
+    cw.post(f"{CW}/api/v1/accounts/1/conversations/119/assignments", json=sample("assignment_response"))
+    clock.advance(minutes=6)  # the token was fixed; the pause is over
+    rt.outbox.deliver_due()
+    assert {r.state for r in outbox_rows(rt)} == {"delivered"}
+
+
+def test_rows_given_up_on_are_sent_again_by_the_retry_command(client, rt, cw, db_url, clock):
+    from click.testing import CliRunner
+    from bot.cli import main
+    team_of_agents(client)
+    post(client, created())
+    cw.post(ASSIGN, status=404)
+    rt.outbox.deliver_due()
+    assert [r.state for r in outbox_rows(rt)] == ["failed"]
+    result = CliRunner().invoke(main, ["outbox", "retry", "--channel", "chatwoot"], env={"DATABASE_URL": db_url})
+    assert result.exit_code == 0 and result.output.startswith("1 failed deliveries are due again")
+    cw.replace(responses.POST, ASSIGN, json=sample("assignment_response"))
+    clock.advance(seconds=5)  # the command ran on the real clock, a moment after this app's frozen one
+    rt.outbox.deliver_due()
+    assert [r.state for r in outbox_rows(rt)] == ["delivered"]
+
+
+def outbox_rows(rt):
+    from sqlmodel import select
+    from bot.models import OutboxRow
+    with orm(rt.db) as session:
+        return [r for r in session.exec(select(OutboxRow).order_by(OutboxRow.id)).all() if r.kind == "chatwoot.assign"]
 
 
 def test_an_agent_without_a_chatwoot_user_is_never_written_as_an_unknown_id(client, rt, cw):

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from routing import Agent, Event, Link, MemoryDirectory, Rule, Settings, decide, pick
+from routing import Agent, Event, Link, MemoryDirectory, Rule, Settings, Status, decide, pick, render
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 
@@ -167,7 +167,7 @@ def test_decision_follows_the_contract(kw, settings, lnk, dirx, expected):
 
 def test_reason_of_a_returning_customer_names_agent_age_and_window():
     d = decide(event(team="billing"), Settings(sticky_days=7), link("carol", days_ago=2), directory())
-    assert d.reason == "returning customer: carol handled cust_42 2 days ago (window 7 days)"
+    assert render(d.reason, "cust_42") == "returning customer: carol handled cust_42 2 days ago (window 7 days)"
 
 
 def test_reason_of_an_unknown_explicit_agent_names_it():
@@ -208,3 +208,16 @@ def test_decisions_about_a_returning_customer_say_who_helped_and_when():
     assert (d.rule, d.linked_agent, d.since) == (Rule.STICKY_TEAM, "alice", timedelta(days=2))
     fresh = decide(event(team="billing"), Settings(), None, directory())
     assert (fresh.linked_agent, fresh.since) == (None, None)
+
+
+def test_a_reason_names_the_customer_only_as_a_placeholder_so_it_can_be_replaced_exactly():
+    d = decide(Event(customer_id="o", occurred_at=NOW, team="billing"), Settings(), None, directory())
+    assert render(d.reason, "o").startswith("no earlier agent on record for o;")
+    assert render(d.reason, "forgotten-1").startswith("no earlier agent on record for forgotten-1;")
+
+
+def test_braces_in_ids_survive_a_reason_template():
+    odd = Agent("a{0}", status=Status.ONLINE)
+    d = decide(Event(customer_id="c{x}", occurred_at=NOW, assign_agent="a{0}"), Settings(), None,
+               MemoryDirectory.of(odd))
+    assert render(d.reason, "c{x}") == "the chatbot flow assigned a{0}"

@@ -191,3 +191,12 @@ def test_the_assignment_step_settles_an_unassigned_decision_into_the_queue(store
     conv = store.conversation("conv_1")
     assert (conv.status, conv.queue_seq, conv.queued_at) == (ConversationStatus.UNASSIGNED, 1, at(0))
     assert assignment.drain(store, "alice", at(1), "came online") == []  # away: takes nothing
+
+
+def test_one_channels_events_never_touch_another_channels_conversation(store):
+    events.handle(store, created("chatwoot:1:7003", channel="chatwoot"))
+    for kind in (EventType.RESOLVED, EventType.ASSIGNED, EventType.MESSAGE, EventType.REOPENED, EventType.CREATED):
+        answer = events.handle(store, inbound(kind, "chatwoot:1:7003", hours=1, agent="bob"))
+        assert answer["status"] == "ignored" and "chatwoot channel" in answer["reason"], kind
+    conv = store.conversation("chatwoot:1:7003")
+    assert (conv.status, conv.agent_id) == (ConversationStatus.ASSIGNED, "alice")
