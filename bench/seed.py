@@ -1,46 +1,111 @@
-"""A realistic directory: 50 teams of 10 agents, and customers with sticky links."""
+"""Seeding a database for the bench, through what stays stable while stickybot's insides change: the
+migrations (`bot.migrate.upgrade`), the admin API (the directory and the settings) and SQLAlchemy Core on the
+reflected tables (customers and their sticky links, which no API creates in bulk)."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import insert
+from sqlalchemy import MetaData, create_engine, insert
 
-from bot.clock import now
-from bot.db import Database
-from bot.migrate import upgrade
-from bot.models import AgentRow, Customer, Membership, StickyLink, Team
+from bench.workload import ADMIN_TOKEN, SECRET, Workload
 
-TEAMS, PER_TEAM = 50, 10
+BATCH = 20_000
 
 
-def agent_ids() -> list[str]:
-    return [f"agent{n:03d}" for n in range(TEAMS * PER_TEAM)]
+class SeedError(Exception):
+    pass
 
 
-def seed(url: str, customers: int, stale: int = 0, rng_seed: int = 7) -> None:
-    """Directory plus `customers` linked customers (last seen 0-10 days ago) and `stale` links 30+ days old."""
-    upgrade(url)
+def app_for(url: str):
+    """stickybot's app on `url`, as a test client sees it: no scheduler, no delivery after commits."""
+    from bot import create_app
+    from bot.config import Config
+
+    return create_app(Config(database_url=url, webhook_secret=SECRET, admin_token=ADMIN_TOKEN, scheduler=False,
+                             deliver_after_commit=False))
+
+
+def close(app) -> None:
+    runtime = app.extensions.get("stickybot")
+    getattr(runtime, "close", lambda: None)()
+
+
+def call(client, method: str, path: str, body: dict) -> dict:
+    answer = client.open(path, method=method, json=body, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    if answer.status_code >= 300:
+        raise SeedError(f"{method} {path} answered {answer.status_code}: {answer.get_data(as_text=True)[:300]}")
+    return answer.get_json()
+
+
+def directory(client, work: Workload) -> None:
+    call(client, "PATCH", "/api/settings",
+         {"sticky_days": work.sticky_days, "availability_check": True, "drain_unassigned": True})
+    for team in work.team_ids():
+        call(client, "PUT", f"/api/teams/{team}", {"name": team.replace("team", "Team ")})
+    for n, agent in enumerate(work.agent_ids()):
+        call(client, "PUT", f"/api/agents/{agent}", {
+            "name": f"Agent {n}", "email": f"{agent}@example.com", "slack_user_id": None,
+            "teams": work.teams_of(n), "status": work.status_of(n), "max_open": None})
+
+
+def _checked(table, values: dict) -> dict:
+    """`values` for `table`, after checking the bench knows every column the table requires."""
+    unknown = [c.name for c in table.columns if c.name not in values and not c.nullable
+               and c.server_default is None and not (c.primary_key and c.autoincrement is True)]
+    if unknown:
+        raise SeedError(f"table {table.name} requires {', '.join(unknown)}, which bench/seed.py does not fill; "
+                        "teach it what to put there")
+    return {k: v for k, v in values.items() if k in table.columns}
+
+
+def links(url: str, work: Workload, live: int, stale: int = 0, rng_seed: int = 7) -> None:
+    """Customers cust0.. with links last touched inside the sticky window (up to sticky_days - 1 days ago), and
+    customers stale0.. with links 30-60 days old."""
     rng = random.Random(rng_seed)
-    db = Database(url)
-    moment = now()
+    agents = work.agent_ids()
+    moment = datetime.now(timezone.utc)
+    inside = (work.sticky_days - 1) * 86400
+    plan = [(f"cust{i}", moment - timedelta(seconds=rng.random() * inside)) for i in range(live)]
+    plan += [(f"stale{i}", moment - timedelta(days=30 + rng.random() * 30)) for i in range(stale)]
+    engine = create_engine(url)
     try:
-        with db.write() as s:
-            s.execute(insert(Team), [{"id": f"team{t:02d}", "name": f"Team {t}"} for t in range(TEAMS)])
-            s.execute(insert(AgentRow), [
-                {"id": a, "name": a, "email": f"{a}@example.com", "slack_user_id": None, "status": "online",
-                 "max_open": None, "active": True, "open_load": 0} for a in agent_ids()])
-            s.execute(insert(Membership), [{"agent_id": a, "team_id": f"team{n // PER_TEAM:02d}"}
-                                           for n, a in enumerate(agent_ids())])
-        agents = agent_ids()
-        for start in range(0, customers + stale, 50_000):
-            rows = range(start, min(start + 50_000, customers + stale))
-            with db.write() as s:
-                s.execute(insert(Customer), [{"id": f"cust{i}", "name": f"Customer {i}", "email": None} for i in rows])
-                s.execute(insert(StickyLink), [{
-                    "customer_id": f"cust{i}", "agent_id": rng.choice(agents),
-                    "last_interaction_at": moment - (timedelta(days=30 + rng.random() * 30) if i >= customers
-                                                     else timedelta(seconds=rng.random() * 10 * 86400))}
-                    for i in rows])
+        meta = MetaData()
+        meta.reflect(engine, only=["customer", "sticky_link"])
+        customer, link = meta.tables["customer"], meta.tables["sticky_link"]
+        for start in range(0, len(plan), BATCH):
+            part = plan[start:start + BATCH]
+            with engine.begin() as conn:
+                conn.execute(insert(customer), [_checked(customer, {"id": c, "name": f"Customer {c}", "email": None})
+                                                for c, _ in part])
+                conn.execute(insert(link), [_checked(link, {"customer_id": c, "agent_id": rng.choice(agents),
+                                                            "last_interaction_at": at}) for c, at in part])
     finally:
-        db.dispose()
+        engine.dispose()
+
+
+def check_links(client, live: int, stale: int) -> None:
+    """The app reads the seeded links as links: active inside the window, inactive outside it."""
+    samples = [("cust0", True), (f"cust{live - 1}", True)] if live else []
+    samples += [("stale0", False)] if stale else []
+    for customer, active in samples:
+        sticky = call(client, "GET", f"/api/customers/{customer}", None).get("sticky")
+        if not sticky or sticky.get("active") is not active:
+            raise SeedError(f"the app does not read the seeded link of {customer} as {'an active' if active else 'a'}"
+                            f" link (it answered {sticky}); the stored form of links has changed, adapt bench/seed.py")
+
+
+def seed(url: str, work: Workload, live: int | None = None, stale: int = 0) -> dict:
+    from bot.migrate import upgrade
+
+    live = work.customers if live is None else live
+    upgrade(url)
+    app = app_for(url)
+    try:
+        client = app.test_client()
+        directory(client, work)
+        links(url, work, live, stale)
+        check_links(client, live, stale)
+    finally:
+        close(app)
+    return {"agents": work.agents, "teams": work.teams, "links": live, "stale_links": stale}

@@ -1,0 +1,82 @@
+"""What the bench prints, one line per figure, and the header stating the workload."""
+from __future__ import annotations
+
+import os
+import platform
+from datetime import datetime, timezone
+
+from bench.client import Load, problems
+from bench.workload import Workload
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.0f}%"
+
+
+def header(work: Workload, load: Load, args, trees: list[dict]) -> dict:
+    mix = "/".join(_pct(s) for s in work.mix)
+    print(f"workload {work.name}: {work.agents} agents in {work.teams} teams (every {work.away_every}th away, "
+          f"the rest online, no capacity limit), {work.customers:,} returning customers with links inside the "
+          f"{work.sticky_days}-day window; conversation.created/resolved/message {mix}; created events "
+          f"{_pct(work.returning)} returning customers, {_pct(1 - work.returning)} new; every event fresh")
+    print(f"client: wrk, {load.concurrency} connections, {args.warmup:g} s warm-up on its own events, "
+          f"{load.duration:g} s measured; {os.cpu_count()} CPUs")
+    for tree in trees:
+        print(f"tree {tree['tree']}: commit {tree['commit']}{' with changes' if tree['changed_files'] else ''}, "
+              f"bot from {tree['bot_imported_from']}")
+    return {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.node(),
+            "cpus": os.cpu_count(), "workload": work.stated(),
+            "client": {"tool": "wrk", "connections": load.concurrency, "warmup_s": args.warmup,
+                       "duration_s": load.duration},
+            "serve": [s.label for s in args.serve], "trees": trees}
+
+
+def _run(r: dict, unit: str) -> str:
+    return f"{r['rps']:.0f} {unit} p50 {r['p50_ms']:.1f} p90 {r['p90_ms']:.1f} p99 {r['p99_ms']:.1f} ms"
+
+
+def _sent(r: dict) -> str:
+    s = r["sent_events"]
+    rules = ", ".join(f"{k} {v}" for k, v in sorted(r["rules"].items())) or "none"
+    return (f"sent {s['events']} events: created {_pct(s['mix']['created'])} (returning "
+            f"{_pct(s['returning_share'])}), resolved {_pct(s['mix']['resolved'])}, message "
+            f"{_pct(s['mix']['message'])}; duplicates {r['duplicates']}, non-2xx {r['non_2xx']}; rules: {rules}")
+
+
+def _warn(prefix: str, what: str, r: dict) -> None:
+    for problem in problems(r):
+        print(f"{prefix}   !! {what}: {problem}")
+
+
+def throughput(backend: str, r: dict) -> None:
+    b, s = r["baseline"], r["stickybot"]
+    p = f"[{backend}] {r['tree']} ({r['serve']})"
+    ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "n/a"
+    print(f"{p} bare Flask: {_run(b, 'req/s')} | stickybot: {_run(s, 'events/s')} | ratio {ratio}")
+    print(f"{p}   stickybot {_sent(s)}")
+    print(f"{p}   command: {s['command']}")
+    _warn(p, "bare Flask", b)
+    _warn(p, "stickybot", s)
+    print(flush=True)
+
+
+def decision(backend: str, r: dict) -> None:
+    (small, a), (large, b) = r["links"].items()
+
+    def sticky(rules: dict) -> str:
+        return _pct(sum(n for rule, n in rules.items() if rule.startswith("sticky")) / (sum(rules.values()) or 1))
+
+    print(f"[{backend}] {r['tree']} decision: {a['ms']:.2f} ms with {int(small):,} links, {b['ms']:.2f} ms with "
+          f"{int(large):,} links | ratio {r['ratio']:.3f} (decided by a link: {sticky(a['rules'])} / "
+          f"{sticky(b['rules'])})", flush=True)
+
+
+def sweep(backend: str, r: dict) -> None:
+    q, d = r["quiet"], r["during"]
+    p = f"[{backend}] {r['tree']} ({r['serve']})"
+    print(f"{p} sweep of {r['removed']:,} stale links: {r['seconds']:.1f} s | webhook p99 {q['p99_ms']:.1f} ms "
+          f"quiet ({q['rps']:.0f} events/s), {d['p99_ms']:.1f} ms during the sweep ({d['rps']:.0f} events/s)"
+          + (" | the sweep outlasted the measured run" if r["seconds"] > d["duration_s"] else ""))
+    _warn(p, "quiet", q)
+    _warn(p, "during", d)
+    print(flush=True)
