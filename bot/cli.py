@@ -19,6 +19,13 @@ def _app(*_args, **_kwargs):
     return create_app()
 
 
+def _migrated() -> None:
+    """Commands that read or write the tables need them: say what to do instead of a traceback."""
+    if not migrate.is_current(runtime().config.database_url):
+        raise click.ClickException("the database is not set up (or not up to date): run `stickybot db upgrade` "
+                                   "first")
+
+
 @click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False, add_version_option=False,
              load_dotenv=False)
 def main():
@@ -77,6 +84,7 @@ def directory_load(file):
         data = yaml.safe_load(file)
     except yaml.YAMLError as exc:
         raise click.ClickException(f"{file.name} is not valid YAML: {exc}") from None
+    _migrated()
     rt = runtime()
     try:
         counts = rt.db.transact(lambda store: load_directory(store, data, rt.clock.now()))
@@ -95,6 +103,7 @@ def directory_sync(source):
 
     from .service.chatwoot_writeback import sync
 
+    _migrated()
     rt = runtime()
     if rt.chatwoot is None:
         raise click.ClickException("set CHATWOOT_URL, CHATWOOT_ACCOUNT_ID and CHATWOOT_API_TOKEN (a user's access "
@@ -119,6 +128,7 @@ def outbox_retry(channel):
     from .store import OutboxKind
 
     kinds = None if channel == "all" else frozenset(k for k in OutboxKind if k.startswith(channel + "."))
+    _migrated()
     rt = runtime()
     count = rt.db.transact(lambda store: store.retry_failed(kinds))
     click.echo(f"{count} failed deliveries are due again; running workers send them at their next round")

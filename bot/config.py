@@ -35,6 +35,8 @@ class Config:
     outbox_every_s: float = 5.0
     sweep_every_s: float = 60.0
     outbox_lease_s: float = 60.0
+    retention_days: float = 30.0
+    retention_every_s: float = 3600.0
     chatwoot_url: str | None = None
     chatwoot_account_id: str | None = None
     chatwoot_api_token: str | None = field(default=None, repr=False)
@@ -63,6 +65,8 @@ class Config:
             outbox_every_s=float(env.get("STICKY_OUTBOX_EVERY_S") or 5),
             sweep_every_s=float(env.get("STICKY_SWEEP_EVERY_S") or 60),
             outbox_lease_s=float(env.get("STICKY_OUTBOX_LEASE_S") or 60),
+            retention_days=float(env.get("STICKY_RETENTION_DAYS") or 30),
+            retention_every_s=float(env.get("STICKY_RETENTION_EVERY_S") or 3600),
             chatwoot_url=_secret(env.get("CHATWOOT_URL")),
             chatwoot_account_id=_secret(env.get("CHATWOOT_ACCOUNT_ID")),
             chatwoot_api_token=_secret(env.get("CHATWOOT_API_TOKEN")),

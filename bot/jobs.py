@@ -1,4 +1,4 @@
-"""The scheduler's jobs: expire stale links, deliver the outbox, sweep the queue.
+"""The scheduler's jobs: expire stale links, deliver the outbox, sweep the queue, delete what retention allows.
 
 Each is safe to run in several processes at once; `exclusive()` still keeps each to one process at a time on
 PostgreSQL (an advisory lock) and to one thread at a time in a process, so they do not do the same work twice.
@@ -19,9 +19,11 @@ from sqlalchemy import func, select
 from .db import Database
 from .runtime import Runtime
 from .service import assignment
+from .store import Store
 
 log = logging.getLogger(__name__)
 EXPIRE_BATCH = 200
+RETAIN_BATCH = 500
 REST_FACTOR = 3  # the expiry job uses at most a quarter of the database's write time
 
 
@@ -55,27 +57,44 @@ def exclusive(db: Database, name: str) -> Iterator[bool]:
         local.release()
 
 
-def expire_links(db: Database, stop: threading.Event | None = None, batch: int = EXPIRE_BATCH) -> int:
-    """Delete links older than the window (server's clock), a batch per short transaction.
+def in_batches(db: Database, work: Callable[[Store], int], stop: threading.Event | None, batch: int) -> int:
+    """Run `work` (deleting at most `batch` rows) in short transactions until it deletes fewer than `batch`.
 
     After each batch the job rests three times as long as the batch took, so webhooks waiting for the database
     (SQLite's single writer above all) get in between: never blocked for longer than one batch.
     """
-    days = db.read(lambda store: store.settings().sticky_days)
-    if days == 0:
-        return 0  # stickiness is off: links are simply unused, and kept for when it is back on
-    cutoff = db.clock.now() - timedelta(days=days)
     stop = stop or threading.Event()
     total = 0
     while not stop.is_set():
         started = time.monotonic()
-        removed = db.transact(lambda store: store.expire_links(cutoff, batch))
+        removed = db.transact(work)
         total += removed
         if removed < batch:
             break
         stop.wait(REST_FACTOR * (time.monotonic() - started))
+    return total
+
+
+def expire_links(db: Database, stop: threading.Event | None = None, batch: int = EXPIRE_BATCH) -> int:
+    """Delete links older than the window (server's clock), a batch per short transaction."""
+    days = db.read(lambda store: store.settings().sticky_days)
+    if days == 0:
+        return 0  # stickiness is off: links are simply unused, and kept for when it is back on
+    cutoff = db.clock.now() - timedelta(days=days)
+    total = in_batches(db, lambda store: store.expire_links(cutoff, batch), stop, batch)
     if total:
         log.info("expired %d sticky links older than %d days", total, days)
+    return total
+
+
+def retain(db: Database, days: float, stop: threading.Event | None = None, batch: int = RETAIN_BATCH) -> int:
+    """Delete processed-event keys and finished outbox rows older than `days` (server's clock). Conversations
+    and decisions, the history, are kept."""
+    cutoff = db.clock.now() - timedelta(days=days)
+    total = in_batches(db, lambda store: store.prune_processed(cutoff, batch), stop, batch)
+    total += in_batches(db, lambda store: store.prune_finished(cutoff, batch), stop, batch)
+    if total:
+        log.info("retention: deleted %d event keys and outbox rows older than %g days", total, days)
     return total
 
 
@@ -116,4 +135,5 @@ def make_jobs(rt: Runtime, stop: threading.Event) -> dict[str, Callable[[], None
         "expire_links": guarded("expire_links", lambda: expire_links(rt.db, stop)),
         "deliver_outbox": guarded("deliver_outbox", deliver),
         "sweep_queue": guarded("sweep_queue", lambda: sweep_queue(rt.db)),
+        "retention": guarded("retention", lambda: retain(rt.db, rt.config.retention_days, stop)),
     }

@@ -19,6 +19,22 @@ def alembic_config(url: str) -> AlembicConfig:
     return cfg
 
 
+def is_current(url: str) -> bool:
+    """Whether the database has every migration applied."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from .db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            applied = set(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        engine.dispose()
+    return applied == set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 

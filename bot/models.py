@@ -96,12 +96,13 @@ class ProcessedEvent(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=300)
     conversation_id: str | None = Field(default=None, max_length=200, index=True)
     answer: str = Field(sa_column=Column(Text, nullable=False))
-    received_at: datetime
+    received_at: datetime = Field(index=True)
 
 
 class OutboxRow(SQLModel, table=True):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_state_due", "state", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_state_due", "state", "next_attempt_at"),
+                      Index("ix_outbox_state_sent", "state", "sent_at"))
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
     payload: str = Field(sa_column=Column(Text, nullable=False))

@@ -19,10 +19,11 @@ log = logging.getLogger(__name__)
 def configure(scheduler, rt: Runtime, stop: threading.Event) -> None:
     cfg = rt.config
     every = {"expire_links": cfg.expire_every_s, "deliver_outbox": cfg.outbox_every_s,
-             "sweep_queue": cfg.sweep_every_s}
+             "sweep_queue": cfg.sweep_every_s, "retention": cfg.retention_every_s}
     for name, job in make_jobs(rt, stop).items():
-        # The outbox and the sweep run at boot (work may have waited while we were down); expiry waits.
-        first = {} if name == "expire_links" else {"next_run_time": datetime.now(timezone.utc)}
+        # The outbox and the sweep run at boot (work may have waited while we were down); expiry and
+        # retention wait for their first interval.
+        first = {} if name in ("expire_links", "retention") else {"next_run_time": datetime.now(timezone.utc)}
         scheduler.add_job(job, "interval", seconds=every[name], id=name, name=name, coalesce=True,
                           max_instances=1, misfire_grace_time=max(30, int(every[name])), **first)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from ..models import Conversation as ConversationRow, OutboxRow, StickyLink
 from .records import ConversationStatus, Counts, OutboxItem, OutboxKind, OutboxState
@@ -70,6 +70,12 @@ class OutboxStatements:
             query = query.where(OUTBOX.c.kind.in_([str(k) for k in kinds]))
         return self.q.core(query.values(state=str(OutboxState.PENDING), next_attempt_at=self.clock.now(),
                                         lease_until=None)).rowcount
+
+    def prune_finished(self, before: datetime, batch: int) -> int:
+        """Delete up to `batch` delivered, skipped or failed rows finished before `before`."""
+        done = [str(OutboxState.DELIVERED), str(OutboxState.SKIPPED), str(OutboxState.FAILED)]
+        old = (select(OUTBOX.c.id).where(OUTBOX.c.state.in_(done), OUTBOX.c.sent_at < before).limit(batch))
+        return self.q.core(delete(OUTBOX).where(OUTBOX.c.id.in_(old))).rowcount
 
     def counts(self, alarms: frozenset[str] = frozenset()) -> Counts:
         conversation, link = ConversationRow.__table__, StickyLink.__table__

@@ -64,6 +64,12 @@ class SqlStore(DirectoryStatements, OutboxStatements):
         link = routing.Link(row[5], dt(row[6])) if row[5] is not None else None
         return Preflight(row[3], row[4], routing.Settings(row[0], bool(row[1]), bool(row[2])), link, row[7])
 
+    def prune_processed(self, before: datetime, batch: int) -> int:
+        """Delete up to `batch` idempotency keys received before `before` (their events can no longer return:
+        a signature is good for 300 s)."""
+        old = select(PROCESSED.c.key).where(PROCESSED.c.received_at < before).limit(batch)
+        return self.q.core(delete(PROCESSED).where(PROCESSED.c.key.in_(old))).rowcount
+
     def mark_processed(self, key: str, conversation_id: str | None, answer: str) -> None:
         self.q.later("INSERT INTO processed_event (key, conversation_id, answer, received_at) "
                      "VALUES (:key, :conv, :answer, :now)",

@@ -34,8 +34,11 @@ def install(app: Flask) -> None:
     @app.errorhandler(InterfaceError)
     def _database(exc: Exception):
         log.warning("database unavailable: %s", type(exc).__name__)
+        # The database may have gone away during the commit itself, so whether it stored the request is
+        # unknown: sending it again is safe, as every event id is applied once.
         body = {"error": str(ErrorCode.UNAVAILABLE),
-                "message": "the database is unavailable right now; nothing was stored, send the request again"}
+                "message": "the database is unavailable right now; send the request again (an event that was "
+                           "stored after all is applied once: its id is remembered)"}
         return jsonify(body), 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)

@@ -51,3 +51,10 @@ def test_a_bad_directory_file_is_refused_whole_saying_where(db_url, client, tmp_
     assert result.exit_code != 0 and complaint in result.output
     assert client.api("GET", "/api/teams").get_json() == []
     assert client.api("GET", "/api/settings").get_json()["sticky_days"] == 7
+
+
+@pytest.mark.parametrize("args", [("directory", "load", str(EXAMPLE)), ("outbox", "retry")])
+def test_a_command_on_a_database_not_set_up_says_to_run_db_upgrade(tmp_path, args):
+    result = CliRunner().invoke(main, list(args), env={"DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"})
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # a message, not a crash
+    assert "run `stickybot db upgrade` first" in result.output and "Traceback" not in result.output

@@ -147,3 +147,27 @@ def test_concurrent_deliverers_never_send_a_row_twice(db_url):
     finally:
         rt.close()
         fake.stop()
+
+
+def test_retention_deletes_old_event_keys_and_finished_outbox_rows_in_batches_and_keeps_history(app, client):
+    from bot.models import OutboxRow, ProcessedEvent
+    rt = app.extensions["stickybot"]
+    client.agent("alice")
+    for n in range(7):
+        client.event(conversation=f"c{n}", customer=f"cust{n}")
+    old = now() - timedelta(days=31)
+    with orm(rt.db) as session:
+        session.execute(update(ProcessedEvent).where(ProcessedEvent.conversation_id.in_(["c0", "c1", "c2"]))
+                        .values(received_at=old))
+        ids = session.exec(select(OutboxRow.id).order_by(OutboxRow.id)).all()
+        session.execute(update(OutboxRow).where(OutboxRow.id.in_(ids[:2])).values(state="delivered", sent_at=old))
+        session.execute(update(OutboxRow).where(OutboxRow.id == ids[2]).values(state="failed", sent_at=old))
+        session.execute(update(OutboxRow).where(OutboxRow.id == ids[3]).values(state="delivered", sent_at=now()))
+        session.execute(update(OutboxRow).where(OutboxRow.id == ids[4]).values(next_attempt_at=old))  # pending
+    assert jobs.retain(rt.db, 30, batch=2) == 6
+    with orm(rt.db) as session:
+        keys = session.exec(select(ProcessedEvent.conversation_id)).all()
+        left = session.exec(select(OutboxRow.id).order_by(OutboxRow.id)).all()
+    assert sorted(keys) == [f"c{n}" for n in range(3, 7)]
+    assert left == ids[3:]
+    assert len(client.api("GET", "/api/conversations/c0").get_json()["decisions"]) == 1  # the history stays
