@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
@@ -21,6 +22,22 @@ class _Strict(BaseModel):
 class _Conversation(_Strict):
     id: Id
     url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        """Agents open it from Slack: only a web address, never javascript:, data: or a bare word."""
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// address, e.g. https://help.example.com/c/77")
+        if any(c.isspace() or not c.isprintable() for c in value):
+            raise ValueError("must not contain spaces or control characters; percent-encode them")
+        return value
 
 
 class _Customer(_Strict):

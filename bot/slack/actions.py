@@ -30,4 +30,4 @@ def register(app: App, rt: Runtime) -> None:
         try:
             rt.db.transact(lambda s: agent_actions.release(s, conversation, user, channel, ts, rt.clock.now()))
         except StickyError as exc:
-            log.info("Release of %s refused: %s", conversation, exc.message)
+            log.info("Release of %r refused: %r", conversation[:200], exc.message[:200])

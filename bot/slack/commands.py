@@ -29,7 +29,7 @@ def answer(rt: Runtime, user_id: str, text: str) -> str:
     try:
         return _run(rt, user_id, cmd)
     except StickyError as exc:
-        return f"Nothing changed: {exc.message}."
+        return words.refused(exc.message)
 
 
 def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
@@ -52,12 +52,11 @@ def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
         try:
             return words.why(db.read(lambda s: conversations.conversation(s, cmd.value)))
         except NotFound:
-            return f"I have no conversation `{cmd.value}`."
+            return words.no_conversation(cmd.value)
     if cmd.name == "forget":
         try:
             result = customers.erase(db, cmd.value, now)
         except NotFound:
-            return f"I have no customer `{cmd.value}`; nothing to forget."
-        return (f"Forgot `{cmd.value}`: link and personal data erased, {result['conversations_kept']} "
-                "conversation(s) kept anonymised.")
+            return words.no_customer(cmd.value)
+        return words.forgotten(cmd.value, result["conversations_kept"])
     return HELP

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from integrations.slack.mrkdwn import escape
+
 HELP = """*stickybot* — `/sticky` commands:
 • `/sticky days` shows the sticky window; `/sticky days N` sets it (admins; N from 0 to 365, 0 turns it off)
 • `/sticky check on|off` turns the availability check on or off (admins)
@@ -31,8 +33,8 @@ def parse(text: str | None) -> Command:
             return Command("days")
         if len(args) == 1 and re.fullmatch(r"\d{1,3}", args[0]) and 0 <= int(args[0]) <= 365:
             return Command("set_days", int(args[0]))
-        return Command("set_days", error=f"`{' '.join(args)}` is not a number of days. Type a whole number from "
-                                         "0 to 365, e.g. `/sticky days 7` (0 turns sticky sessions off).")
+        return Command("set_days", error=f"`{escape(' '.join(args))}` is not a number of days. Type a whole number "
+                                         "from 0 to 365, e.g. `/sticky days 7` (0 turns sticky sessions off).")
     if head == "check":
         if len(args) == 1 and args[0].lower() in ("on", "off"):
             return Command("check", args[0].lower() == "on")
@@ -48,4 +50,4 @@ def parse(text: str | None) -> Command:
         return Command(head, error=f"Type `/sticky {head} {what}`, with one id.")
     if head == "help" and not args:
         return Command("help")
-    return Command("help", error=f"I don't know `{' '.join(words)}`.")
+    return Command("help", error=f"I don't know `{escape(' '.join(words))}`.")

@@ -1,5 +1,10 @@
-"""Answers to `/sticky`, in words. Pure formatting of plain values."""
+"""Answers to `/sticky`, in words. Pure formatting of plain values.
+
+Ids, names, reasons and anything else that came from outside are escaped by Slack's rules (`escape`), so a
+customer id like `<!channel>` is shown, never acted on."""
 from __future__ import annotations
+
+from integrations.slack.mrkdwn import escape
 
 
 def window(days: int) -> str:
@@ -15,8 +20,8 @@ def check(on: bool) -> str:
 
 
 def status(s: dict) -> str:
-    online = ", ".join(s["online"]) or "nobody"
-    load = ", ".join(f"{a} {n}" for a, n in s["open_load"].items()) or "none"
+    online = ", ".join(escape(a) for a in s["online"]) or "nobody"
+    load = ", ".join(f"{escape(a)} {n}" for a, n in s["open_load"].items()) or "none"
     lines = [
         f"*Window*: {s['sticky_days']} days · *availability check*: {'on' if s['availability_check'] else 'off'}"
         f" · *queue drain*: {'on' if s['drain_unassigned'] else 'off'}",
@@ -26,22 +31,40 @@ def status(s: dict) -> str:
         f"*Failed deliveries*: {s['failed_deliveries']} · *outbox backlog*: {s['outbox_backlog']}",
     ]
     if s["slack_alarm"]:
-        problems = ", ".join(f"{e} ({n})" for e, n in s["slack_alarm"].items())
+        problems = ", ".join(f"{escape(e)} ({n})" for e, n in s["slack_alarm"].items())
         lines.append(f":warning: *Slack refuses our token*: {problems}; handoffs are held until it is fixed")
     return "\n".join(lines)
 
 
 def presence(r: dict) -> str:
-    text = f"You're *{r['status']}*."
+    text = f"You're *{escape(r['status'])}*."
     if r["taken"]:
         text += f" {r['taken']} conversation(s) from the Unassigned queue are now yours."
     return text + f" Open now: {r['open_load']}."
 
 
 def why(conv: dict) -> str:
-    head = f"*{conv['conversation']}* is {conv['status']}" + (f" with {conv['agent']}" if conv["agent"] else "")
+    head = f"*{escape(conv['conversation'])}* is {escape(conv['status'])}" + (
+        f" with {escape(conv['agent'])}" if conv["agent"] else "")
     lines = [head + "."]
     for n, d in enumerate(conv["decisions"], 1):
-        who = d["agent"] or "Unassigned"
-        lines.append(f"{n}. {d['at']}: *{who}* by rule `{d['rule']}`: {d['reason']}")
+        who = escape(d["agent"]) if d["agent"] else "Unassigned"
+        lines.append(f"{n}. {escape(d['at'])}: *{who}* by rule `{escape(d['rule'])}`: {escape(d['reason'])}")
     return "\n".join(lines)
+
+
+def no_conversation(conversation_id: str) -> str:
+    return f"I have no conversation `{escape(conversation_id)}`."
+
+
+def no_customer(customer_id: str) -> str:
+    return f"I have no customer `{escape(customer_id)}`; nothing to forget."
+
+
+def forgotten(customer_id: str, kept: int) -> str:
+    return (f"Forgot `{escape(customer_id)}`: link and personal data erased, {kept} conversation(s) kept "
+            "anonymised.")
+
+
+def refused(message: str) -> str:
+    return f"Nothing changed: {escape(message)}."

@@ -17,7 +17,15 @@ from ..service import chatwoot
 from .webhooks import read_body
 
 bp = Blueprint("chatwoot", __name__)
-MAX_BODY = 256 * 1024  # Chatwoot payloads carry the conversation and its last message
+# Chatwoot's largest delivery, from its source (app/models/message.rb, Conversations::EventDataPresenter):
+# a message's `content` and `processed_message_content` are each at most 150,000 characters; `message_created`
+# carries the content 3 times (`content`, and the conversation's last message's `content` and
+# `processed_message_content`), `conversation_created` twice. ActiveSupport's JSON writes `<`, `>`, `&` and
+# control characters as 6-byte \uXXXX escapes, the worst a character can cost. Add 64 KiB for the rest of the
+# payload (contact, conversation, meta) and round up to whole MiB.
+CHATWOOT_MAX_CHARS, COPIES, WORST_BYTES_PER_CHAR, ENVELOPE = 150_000, 3, 6, 64 * 1024
+MIB = 1024 * 1024
+MAX_BODY = -(-(COPIES * CHATWOOT_MAX_CHARS * WORST_BYTES_PER_CHAR + ENVELOPE) // MIB) * MIB  # 3 MiB
 
 
 @bp.post("/webhooks/chatwoot")
@@ -27,7 +35,7 @@ def chatwoot_event():
     if not cfg.chatwoot_webhook_secret and not cfg.chatwoot_allow_unsigned:
         raise NotConfigured("CHATWOOT_WEBHOOK_SECRET is not set, so Chatwoot webhooks are refused; copy the "
                             "webhook's secret from Chatwoot (4.12+) into it")
-    body = read_body(MAX_BODY)
+    body = read_body(MAX_BODY, "Chatwoot deliveries")
     _authenticate(cfg, body)
     try:
         payload = json.loads(body)

@@ -4,22 +4,29 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, jsonify, request
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from integrations import signing, widget
 
 from ..errors import ErrorCode, Invalid, NotConfigured, StickyError, Unauthorized
 from ..runtime import runtime
 from ..service import events
+from .errors import too_large
 
 bp = Blueprint("webhooks", __name__)
 
 
-def read_body(limit: int) -> bytes:
+def read_body(limit: int, what: str) -> bytes:
+    """The raw body, before anything checks or parses it; 413 (naming `what` and its limit) past `limit` bytes.
+
+    A declared Content-Length over the limit is refused unread. A body without one (chunked) is read to one byte
+    past the limit and no further, so an endless stream costs at most `limit + 1` bytes."""
     if request.content_length is not None and request.content_length > limit:
-        raise RequestEntityTooLarge()
-    request.max_content_length = limit
-    return request.get_data(cache=True)
+        raise too_large(limit, what)
+    request.max_content_length = limit + 1
+    body = request.get_data(cache=True)
+    if len(body) > limit:
+        raise too_large(limit, what)
+    return body
 
 
 @bp.post("/webhooks/widget")
@@ -29,7 +36,7 @@ def widget_event():
     if not secret:
         raise NotConfigured("STICKY_WEBHOOK_SECRET is not set, so the widget webhook refuses every request; "
                             "set it and sign events with it")
-    body = read_body(widget.MAX_BODY)
+    body = read_body(widget.MAX_BODY, "widget events")
     try:
         signing.verify(secret, request.headers.get("X-Sticky-Timestamp"), request.headers.get("X-Sticky-Signature"),
                        body, time.time(), "v1", "X-Sticky-Timestamp", "X-Sticky-Signature")

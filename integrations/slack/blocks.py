@@ -5,6 +5,8 @@ import json
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .mrkdwn import escape, link
+
 
 class ActionId(StrEnum):
     RELEASE = "sticky_release"
@@ -54,13 +56,12 @@ def rule_in_words(h: Handoff) -> str:
 
 def _who(h: Handoff) -> str:
     name = h.customer_name or "A customer"
-    return f"{_escape(name)} (`{_escape(h.customer_id)}`)"
+    return f"{escape(name)} (`{escape(h.customer_id)}`)"
 
 
 def _link(h: Handoff) -> str:
-    if h.url:
-        return f"<{h.url}|Open conversation {_escape(h.conversation_id)}>"
-    return f"Conversation `{_escape(h.conversation_id)}`"
+    return (link(h.url, f"Open conversation {h.conversation_id}")
+            or f"Conversation `{escape(h.conversation_id)}`")
 
 
 def release_value(conversation_id: str, decision_id: int) -> str:
@@ -69,10 +70,10 @@ def release_value(conversation_id: str, decision_id: int) -> str:
 
 def handoff(h: Handoff) -> tuple[str, list[dict]]:
     """The DM to the agent who got the conversation: who, why, where, and a Release button."""
-    text = f"New conversation for you: {h.customer_name or h.customer_id} ({rule_in_words(h)})"
+    text = escape(f"New conversation for you: {h.customer_name or h.customer_id} ({rule_in_words(h)})")
     blocks = [
         {"type": "section", "text": {"type": "mrkdwn",
-                                     "text": f"*New conversation for you*\n{_who(h)}\n_{_escape(rule_in_words(h))}_"}},
+                                     "text": f"*New conversation for you*\n{_who(h)}\n_{escape(rule_in_words(h))}_"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": _link(h)}},
         {"type": "actions", "elements": [{
             "type": "button", "action_id": str(ActionId.RELEASE), "style": "danger",
@@ -91,25 +92,21 @@ def queue_notice(h: Handoff) -> tuple[str, list[dict]]:
     """Posted to the queue channel: a conversation nobody could take, or an agent without Slack."""
     if h.agent_id:
         text = f"Assigned to {h.agent_id} (no Slack id on file): {h.customer_name or h.customer_id}"
-        head = f"*Assigned to {_escape(h.agent_id)}*, who has no Slack id on file"
+        head = f"*Assigned to {escape(h.agent_id)}*, who has no Slack id on file"
     else:
         where = f" in team {h.team}" if h.team else ""
         text = f"Waiting in Unassigned{where}: {h.customer_name or h.customer_id}"
-        head = f"*Waiting in Unassigned*{_escape(where)}"
+        head = f"*Waiting in Unassigned*{escape(where)}"
     blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"{head}\n{_who(h)}\n_{_escape(h.reason)}_"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"{head}\n{_who(h)}\n_{escape(h.reason)}_"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": _link(h)}},
     ]
-    return text, blocks
+    return escape(text), blocks
 
 
 def released(conversation_id: str, outcome: str) -> tuple[str, list[dict]]:
     """What the released DM is updated to say."""
-    text = f"You released {conversation_id}: {outcome}"
+    text = escape(f"You released {conversation_id}: {outcome}")
     return text, [{"type": "section", "text": {"type": "mrkdwn",
-                                               "text": f"~Conversation `{_escape(conversation_id)}`~ released: "
-                                                       f"{_escape(outcome)}"}}]
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                                               "text": f"~Conversation `{escape(conversation_id)}`~ released: "
+                                                       f"{escape(outcome)}"}}]
