@@ -110,6 +110,37 @@ def test_two_workers_on_one_database_deliver_every_handoff_exactly_once(app, db_
     assert all("worker stopped" in out for out in outputs)
 
 
+def test_with_slack_slower_than_a_lease_every_handoff_goes_out_once_from_a_worker_and_a_web_process(
+        app, db_url, slack, tmp_path):
+    """Each send takes 0.8 s and a claim is good for 1.5 s. The worker's job and the web process's deliverer
+    (which takes no job lock) work on the same rows: neither may hold rows it is not sending yet, or the other
+    takes them over and the agent gets two DMs."""
+    queue_handoffs(app, 12)
+    slack.delay_s = 0.8
+    env = env_for(db_url, SLACK_BOT_TOKEN="xoxb-t", SLACK_API_URL=slack.url, STICKY_OUTBOX_LEASE_S="1.5",
+                  STICKY_OUTBOX_EVERY_S="0.2", STICKY_SWEEP_EVERY_S="3600", STICKY_EXPIRE_EVERY_S="3600")
+    port = free_port()
+    web = subprocess.Popen([str(BIN), "serve", "--port", str(port)], cwd=tmp_path, env={**env, "STICKY_SCHEDULER": "off"},
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    worker = subprocess.Popen([str(BIN), "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert wait_until(lambda: _ok(f"http://127.0.0.1:{port}/healthz"))
+        body = json.dumps(event_body(conversation="c12", customer="cust12")).encode()
+        stamp = int(time.time())
+        requests.post(f"http://127.0.0.1:{port}/webhooks/widget", data=body, timeout=5, headers={
+            "Content-Type": "application/json", "X-Sticky-Timestamp": str(stamp),
+            "X-Sticky-Signature": f"v1={sign(WEBHOOK_SECRET, stamp, body)}"})  # wakes the web's deliverer
+        assert wait_until(lambda: len(slack.posts()) >= 13, timeout=40)
+        assert wait_until(lambda: not app.extensions["stickybot"].db.read(
+            lambda s: s.counts().outbox.get("pending")), timeout=10)
+    finally:
+        for proc in (web, worker):
+            proc.send_signal(signal.SIGTERM)
+        for proc in (web, worker):
+            proc.communicate(timeout=30)
+    assert sorted(delivered(slack)) == sorted(f"c{i}" for i in range(13))
+
+
 CLAIM_AND_HANG = """
 import time
 from datetime import timedelta

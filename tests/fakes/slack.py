@@ -26,6 +26,7 @@ class FakeSlack:
     scripted: dict[str, deque] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
+    delay_s: float = 0.0  # how long each call takes to answer: a slow Slack
     _ts: int = 0
 
     @property
@@ -94,6 +95,8 @@ class FakeSlack:
                     else:
                         params.update({k: v[0] for k, v in parse_qs(raw.decode()).items()})
                 auth = self.headers.get("Authorization", "")
+                if fake.delay_s:
+                    time.sleep(fake.delay_s)
                 status, body, headers = fake.answer(method, params)
                 with fake.lock:
                     fake.calls.append(Call(method, params, auth.removeprefix("Bearer ") or None,
