@@ -1,16 +1,16 @@
-"""The routing decision of CONTRACT.md section 2.
+"""The routing decision of CONTRACT.md section 2 (with the hold of 8.1 and the blocks of 8.3).
 
-Pure: an event, the workspace settings, the customer's sticky link and a read-only
-directory go in; a frozen Decision comes out. Time is the event's `occurred_at`.
-The numbered rules read as early returns sharing one `pick()`.
+Pure: an event, the workspace settings, the customer's sticky link, a read-only directory and the agents the
+customer must never reach go in; a frozen Decision comes out. Time is the event's `occurred_at`.
+The numbered rules read as early returns sharing one `pick()`. Reasons are templates (routing.reason).
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from .model import Agent, Decision, Directory, Event, Link, Outcome, Rule, Settings, Status
+from .model import Agent, Decision, Directory, Event, Link, Miss, Outcome, Rule, Settings, Status
 from .reason import CUSTOMER, lit
 
 
@@ -31,100 +31,151 @@ def in_window(settings: Settings, link: Link | None, at: datetime) -> bool:
     )
 
 
-def decide(event: Event, settings: Settings, link: Link | None, directory: Directory) -> Decision:
+@dataclass(frozen=True)
+class _Linkage:
+    """The customer's link as rule 3 sees it."""
+
+    returning: bool = False        # a link inside the window
+    window_passed: bool = False    # a link, outside the window
+    agent: Agent | None = None     # the linked agent, when rule 3 applies
+    why_not: str = ""              # why rule 3 does not apply (the default rule's reason starts with it)
+    miss: Miss | None = None       # why a returning customer cannot have their agent by rule 3
+    linked: str | None = None      # for a returning customer: who helped them last, and how long ago
+    since: timedelta | None = None
+
+
+def decide(event: Event, settings: Settings, link: Link | None, directory: Directory,
+           blocked: frozenset[str] = frozenset()) -> Decision:
+    linkage = _linkage(event, settings, link, directory, blocked)
     if event.assign_agent:
-        return _explicit_agent(event, directory)
-    if event.assign_team:
-        return _explicit_team(event, directory)
-    check = settings.availability_check if event.availability_check is None else event.availability_check
-    why_not_sticky, linked = _sticky_candidate(event, settings, link, directory)
-    if linked is not None:
-        return _sticky(event, settings, link, linked, check, directory)
-    return _default(event, directory, why_not_sticky)
+        decision = _explicit_agent(event, directory, blocked)
+    elif event.assign_team:
+        decision = _explicit_team(event, directory, blocked)
+    elif linkage.agent is not None:
+        check = settings.availability_check if event.availability_check is None else event.availability_check
+        decision = _sticky(event, settings, link, linkage.agent, check, directory, blocked)
+    else:
+        decision = _default(event, directory, linkage.why_not, blocked)
+    return _annotated(decision, linkage, flow=bool(event.assign_agent or event.assign_team))
 
 
-def _explicit_agent(event: Event, directory: Directory) -> Decision:
+def _linkage(event: Event, settings: Settings, link: Link | None, directory: Directory,
+             blocked: frozenset[str]) -> _Linkage:
+    if settings.sticky_days == 0:
+        return _Linkage(why_not="sticky sessions are off")
+    if link is None:
+        return _Linkage(why_not=f"no earlier agent on record for {CUSTOMER}")
+    linked = lit(link.agent_id)
+    if not in_window(settings, link, event.occurred_at):
+        ago = _ago(event.occurred_at - link.last_interaction_at)
+        return _Linkage(window_passed=True, why_not=f"{linked} last helped {CUSTOMER} {ago}, outside the "
+                                                    f"{_days(settings.sticky_days)} window")
+    returning = dict(returning=True, linked=link.agent_id, since=event.occurred_at - link.last_interaction_at)
+    agent = directory.agent(link.agent_id)
+    if agent is None or not agent.active:
+        return _Linkage(why_not=f"{linked}, who helped {CUSTOMER} last, is deactivated", miss=Miss.DEACTIVATED,
+                        **returning)
+    if agent.id in blocked:
+        return _Linkage(why_not=f"{linked}, who helped {CUSTOMER} last, is blocked for {CUSTOMER}",
+                        miss=Miss.BLOCKED, **returning)
+    if agent.id in event.exclude:
+        return _Linkage(why_not=f"{linked}, who helped {CUSTOMER} last, was left out", **returning)
+    return _Linkage(agent=agent, **returning)
+
+
+def _explicit_agent(event: Event, directory: Directory, blocked: frozenset[str]) -> Decision:
     ref = event.assign_agent
     agent = directory.agent(ref)
     if agent is None:
         return _unassigned(Rule.EXPLICIT_UNKNOWN, event.team, f"the chatbot flow named agent '{lit(ref)}', who is not in the directory")
     if not agent.active:
         return _unassigned(Rule.EXPLICIT_UNKNOWN, event.team, f"the chatbot flow named agent '{lit(ref)}', who is deactivated")
+    if agent.id in blocked:
+        return _unassigned(Rule.BLOCKED, event.team, f"the chatbot flow named agent {lit(agent.id)}, who is blocked "
+                                                     f"for {CUSTOMER}")
     return _assigned(agent, event.team, Rule.EXPLICIT_AGENT, f"the chatbot flow assigned {lit(agent.id)}",
                      needs_room=False)
 
 
-def _explicit_team(event: Event, directory: Directory) -> Decision:
+def _explicit_team(event: Event, directory: Directory, blocked: frozenset[str]) -> Decision:
     team = event.assign_team
     if not directory.team_exists(team):
         return _unassigned(Rule.EXPLICIT_UNKNOWN, event.team, f"the chatbot flow named team '{lit(team)}', which does not exist")
-    chosen = pick(directory.members(team), event.exclude)
+    chosen = pick(directory.members(team), event.exclude | blocked)
     if chosen is None:
         return _unassigned(Rule.UNASSIGNED, team, f"the chatbot flow sent it to team {lit(team)}, and nobody there is available")
     return _assigned(chosen, team, Rule.EXPLICIT_TEAM, f"the chatbot flow sent it to team {lit(team)}; {_picked(chosen)}")
 
 
-def _sticky_candidate(event: Event, settings: Settings, link: Link | None, directory: Directory) -> tuple[str, Agent | None]:
-    """The linked agent if rule 3 applies, else (why it does not, None)."""
-    if settings.sticky_days == 0:
-        return "sticky sessions are off", None
-    if link is None:
-        return f"no earlier agent on record for {CUSTOMER}", None
-    if not in_window(settings, link, event.occurred_at):
-        ago = _ago(event.occurred_at - link.last_interaction_at)
-        return f"{lit(link.agent_id)} last helped {CUSTOMER} {ago}, outside the {_days(settings.sticky_days)} window", None
-    agent = directory.agent(link.agent_id)
-    if agent is None or not agent.active:
-        return f"{lit(link.agent_id)}, who helped {CUSTOMER} last, is deactivated", None
-    if agent.id in event.exclude:
-        return f"{lit(agent.id)}, who helped {CUSTOMER} last, was left out", None
-    return "", agent
-
-
-def _sticky(event: Event, settings: Settings, link: Link, linked: Agent, check: bool, directory: Directory) -> Decision:
-    since = event.occurred_at - link.last_interaction_at
-
-    def assigned(agent: Agent, team: str | None, rule: Rule, reason: str, needs_room: bool = True) -> Decision:
-        return replace(_assigned(agent, team, rule, reason, needs_room), linked_agent=linked.id, since=since)
-
-    def unassigned(team: str | None, reason: str) -> Decision:
-        return replace(_unassigned(Rule.UNASSIGNED, team, reason), linked_agent=linked.id, since=since)
-
-    returning = (
-        f"returning customer: {lit(linked.id)} handled {CUSTOMER} "
-        f"{_ago(since)} (window {_days(settings.sticky_days)})"
-    )
+def _sticky(event: Event, settings: Settings, link: Link, linked: Agent, check: bool, directory: Directory,
+            blocked: frozenset[str]) -> Decision:
+    returning = (f"returning customer: {lit(linked.id)} handled {CUSTOMER} "
+                 f"{_ago(event.occurred_at - link.last_interaction_at)} (window {_days(settings.sticky_days)})")
     if not check:
         note = "" if linked.available else f"; availability check off, so {lit(linked.id)} gets it while {_unavailable(linked)}"
-        return assigned(linked, event.team, Rule.STICKY, returning + note, needs_room=False)
-    if linked.available:
-        return assigned(linked, event.team, Rule.STICKY, returning)
-    away = f"{returning}, but {lit(linked.id)} is {_unavailable(linked)}"
-    left_out = event.exclude | {linked.id}
+        return _assigned(linked, event.team, Rule.STICKY, returning + note, needs_room=False)
+    if linked.available and not event.waited:
+        return _assigned(linked, event.team, Rule.STICKY, returning)
+    wait = settings.sticky_wait_minutes
+    if event.waited:
+        away = f"{returning}; the customer waited for {lit(linked.id)}, who did not come back in time"
+    elif wait > 0 and linked.status != Status.OFFLINE:
+        until = event.occurred_at + timedelta(minutes=wait)
+        return Decision(Outcome.HELD, linked.id, event.team, Rule.STICKY_HOLD,
+                        f"{returning}, but {lit(linked.id)} is {_unavailable(linked)}: held for {lit(linked.id)} "
+                        f"for up to {_minutes(wait)}, until {until.strftime('%Y-%m-%d %H:%M')} UTC",
+                        held_until=until)
+    else:
+        away = f"{returning}, but {lit(linked.id)} is {_unavailable(linked)}"
+    left_out = event.exclude | blocked | {linked.id}
     if event.team:
         chosen = pick(directory.members(event.team), left_out)
         if chosen is None:
-            return unassigned(event.team, f"{away}, and nobody else in team {lit(event.team)} is available")
-        return assigned(chosen, event.team, Rule.STICKY_TEAM, f"{away}; from team {lit(event.team)}, {_picked(chosen)}")
+            return _unassigned(Rule.UNASSIGNED, event.team, f"{away}, and nobody else in team {lit(event.team)} is available")
+        return _assigned(chosen, event.team, Rule.STICKY_TEAM, f"{away}; from team {lit(event.team)}, {_picked(chosen)}")
     teams = list(directory.teams_of(linked.id))
     chosen = pick(_union(directory, teams), left_out)
     if chosen is None:
         where = f"in {lit(linked.id)}'s teams ({lit(', '.join(teams))})" if teams \
             else f"to share it with ({lit(linked.id)} is in no team)"
-        return unassigned(None, f"{away}, and nobody else is available {where}")
-    return assigned(chosen, None, Rule.STICKY_TEAMS, f"{away}; from {lit(linked.id)}'s teams ({lit(', '.join(teams))}), {_picked(chosen)}")
+        return _unassigned(Rule.UNASSIGNED, None, f"{away}, and nobody else is available {where}")
+    return _assigned(chosen, None, Rule.STICKY_TEAMS, f"{away}; from {lit(linked.id)}'s teams ({lit(', '.join(teams))}), {_picked(chosen)}")
 
 
-def _default(event: Event, directory: Directory, why_not_sticky: str) -> Decision:
+def _default(event: Event, directory: Directory, why_not_sticky: str, blocked: frozenset[str]) -> Decision:
     if event.team:
-        chosen = pick(directory.members(event.team), event.exclude)
+        chosen = pick(directory.members(event.team), event.exclude | blocked)
         where = f"team {lit(event.team)}"
     else:
-        chosen = pick(directory.everyone(), event.exclude)
+        chosen = pick(directory.everyone(), event.exclude | blocked)
         where = "all agents"
     if chosen is None:
         return _unassigned(Rule.UNASSIGNED, event.team, f"{why_not_sticky}; nobody in {where} is available")
     return _assigned(chosen, event.team, Rule.DEFAULT, f"{why_not_sticky}; from {where}, {_picked(chosen)}")
+
+
+def _annotated(decision: Decision, linkage: _Linkage, flow: bool) -> Decision:
+    """The decision with what the stickiness figures need: whether the customer was returning, and if they
+    missed their agent, why."""
+    if not linkage.returning:
+        return replace(decision, window_passed=linkage.window_passed)
+    if decision.agent == linkage.linked and decision.status == Outcome.ASSIGNED:
+        miss = None
+    elif flow:
+        miss = Miss.FLOW_OVERRIDE
+    elif linkage.agent is not None:
+        miss = _miss_of(linkage.agent)
+    else:
+        miss = linkage.miss
+    return replace(decision, returning=True, linked_agent=linkage.linked, since=linkage.since, miss=miss)
+
+
+def _miss_of(agent: Agent) -> Miss:
+    if agent.status == Status.OFFLINE:
+        return Miss.OFFLINE
+    if agent.status != Status.ONLINE:
+        return Miss.AWAY
+    return Miss.FULL
 
 
 def _union(directory: Directory, teams: Iterable[str]) -> list[Agent]:
@@ -155,6 +206,10 @@ def _unavailable(agent: Agent) -> str:
 
 def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
+
+
+def _minutes(n: int) -> str:
+    return "1 min" if n == 1 else f"{n} min"
 
 
 def _ago(delta: timedelta) -> str:

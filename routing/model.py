@@ -19,6 +19,10 @@ class Rule(StrEnum):
     DEFAULT = "default"
     UNASSIGNED = "unassigned"
     QUEUE = "queue"
+    STICKY_HOLD = "sticky_hold"  # held for the returning customer's agent, who is away or full
+    TAKEN = "taken"              # an agent took it with Take it (or /sticky take), whatever its status
+    SUCCESSOR = "successor"      # a departing agent's conversation went to the successor named for it
+    BLOCKED = "blocked"          # the flow named an agent this customer must never be routed to
     # Not a routing outcome: a reassignment made by a person in the chat tool,
     # recorded in a conversation's history so that `why` can tell the whole story.
     MANUAL = "manual"
@@ -33,6 +37,18 @@ class Status(StrEnum):
 class Outcome(StrEnum):
     ASSIGNED = "assigned"
     UNASSIGNED = "unassigned"
+    HELD = "held"  # waiting for the returning customer's agent: in nobody's load, not in the queue
+
+
+class Miss(StrEnum):
+    """Why a returning customer (a link inside the window) did not go straight to their agent."""
+
+    AWAY = "away"
+    OFFLINE = "offline"
+    FULL = "full"
+    DEACTIVATED = "deactivated"
+    BLOCKED = "blocked"
+    FLOW_OVERRIDE = "flow_override"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +76,8 @@ class Settings:
     sticky_days: int = 7
     availability_check: bool = True
     drain_unassigned: bool = True
+    sticky_wait_minutes: int = 0  # hold for an away or full linked agent this long (0: never hold)
+    claim_minutes: int = 0        # an assignment must be claimed within this long (0: no claim timer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +96,10 @@ class Event:
     assign_agent: str | None = None
     assign_team: str | None = None
     availability_check: bool | None = None
-    # Agents this decision must not pick (a released or deactivated holder).
+    # Agents this decision must not pick (a released or deactivated holder, who let a claim lapse...).
     exclude: frozenset[str] = field(default_factory=frozenset)
+    # The customer already waited for the linked agent: no second hold; rule 3's fallbacks, without that agent.
+    waited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +115,20 @@ class Decision:
     # True when the agent was chosen for being available: taking its seat must then find it still available
     # (another decision may have filled it meanwhile). False for an agent assigned whatever its state.
     needs_room: bool = False
+    held_until: datetime | None = None  # for a hold: until when the conversation waits for `agent`
+    # What the stickiness figures need, known only now: the customer had a link inside the window (returning),
+    # or one that had run out (window_passed); and why a returning customer missed their agent.
+    returning: bool = False
+    window_passed: bool = False
+    miss: Miss | None = None
 
     @property
     def assigned(self) -> bool:
         return self.status == Outcome.ASSIGNED
+
+    @property
+    def held(self) -> bool:
+        return self.status == Outcome.HELD
 
 
 class Directory(Protocol):

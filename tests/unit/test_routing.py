@@ -158,11 +158,132 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("kw,settings,lnk,dirx,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+WAIT = Settings(sticky_wait_minutes=30)
+HOLD_CASES = [
+    # CONTRACT.md 8.1: the hold; name, event kwargs, settings, link, directory, expected
+    ("hold: linked agent away, wait on: held for it",
+     dict(team="billing"), WAIT, link("alice"), directory(agent("alice", "billing", status="away")),
+     ("held", "alice", "billing", Rule.STICKY_HOLD)),
+    ("hold: linked agent full, wait on: held for it",
+     dict(), WAIT, link("alice"), directory(agent("alice", "billing", load=2, max_open=2)),
+     ("held", "alice", None, Rule.STICKY_HOLD)),
+    ("hold: an offline linked agent is never waited for",
+     dict(team="billing"), WAIT, link("alice"), directory(agent("alice", "billing", status="offline")),
+     ("assigned", "bob", "billing", Rule.STICKY_TEAM)),
+    ("hold: wait 0 falls back at once",
+     dict(team="billing"), Settings(sticky_wait_minutes=0), link("alice"),
+     directory(agent("alice", "billing", status="away")), ("assigned", "bob", "billing", Rule.STICKY_TEAM)),
+    ("hold: check off assigns the linked agent, no wait",
+     dict(team="billing"), Settings(availability_check=False, sticky_wait_minutes=30), link("alice"),
+     directory(agent("alice", "billing", status="away")), ("assigned", "alice", "billing", Rule.STICKY)),
+    ("hold: the event's check override off assigns the linked agent, no wait",
+     dict(team="billing", availability_check=False), WAIT, link("alice"),
+     directory(agent("alice", "billing", status="away")), ("assigned", "alice", "billing", Rule.STICKY)),
+    ("hold: the event's check override on holds although the setting is off",
+     dict(team="billing", availability_check=True), Settings(availability_check=False, sticky_wait_minutes=30),
+     link("alice"), directory(agent("alice", "billing", status="away")),
+     ("held", "alice", "billing", Rule.STICKY_HOLD)),
+    ("hold: an available linked agent gets it at once",
+     dict(team="billing"), WAIT, link("alice"), directory(), ("assigned", "alice", "billing", Rule.STICKY)),
+    ("hold over: rule 3's fallbacks with the event's team, without the linked agent",
+     dict(team="billing", waited=True), WAIT, link("alice"), directory(agent("alice", "billing", status="away")),
+     ("assigned", "bob", "billing", Rule.STICKY_TEAM)),
+    ("hold over: from the linked agent's teams when the event has none",
+     dict(waited=True), WAIT, link("bob"), directory(agent("bob", "billing", "vip", status="away")),
+     ("assigned", "alice", None, Rule.STICKY_TEAMS)),
+    ("hold over: the linked agent is left out even if it is back",
+     dict(team="billing", waited=True), WAIT, link("alice"), directory(),
+     ("assigned", "bob", "billing", Rule.STICKY_TEAM)),
+    ("hold over: nobody else: Unassigned",
+     dict(team="vip", waited=True), WAIT, link("bob"), directory(agent("bob", "billing", "vip", status="away")),
+     ("unassigned", None, "vip", Rule.UNASSIGNED)),
+]
+BLOCK_CASES = [
+    # CONTRACT.md 8.3: blocks; name, event kwargs, blocked, link, directory, expected
+    ("a blocked linked agent is skipped: routed as if unlinked",
+     dict(team="billing"), {"carol"}, link("carol"), directory(), ("assigned", "alice", "billing", Rule.DEFAULT)),
+    ("a blocked linked agent is never held for",
+     dict(team="billing"), {"alice"}, link("alice"), directory(agent("alice", "billing", status="away")),
+     ("assigned", "bob", "billing", Rule.DEFAULT)),
+    ("a flow naming a blocked agent: Unassigned with the event's team",
+     dict(assign_agent="alice", team="vip"), {"alice"}, None, directory(),
+     ("unassigned", None, "vip", Rule.BLOCKED)),
+    ("a flow naming a blocked agent by e-mail: Unassigned",
+     dict(assign_agent="alice@example.com"), {"alice"}, None, directory(),
+     ("unassigned", None, None, Rule.BLOCKED)),
+    ("a flow's team never picks a blocked member",
+     dict(assign_team="billing"), {"alice"}, None, directory(), ("assigned", "bob", "billing", Rule.EXPLICIT_TEAM)),
+    ("the default pick never picks a blocked agent",
+     dict(), {"dan"}, None, directory(), ("assigned", "alice", None, Rule.DEFAULT)),
+    ("sticky_team never picks a blocked teammate",
+     dict(team="billing"), {"bob"}, link("alice"), directory(agent("alice", "billing", status="offline")),
+     ("assigned", "carol", "billing", Rule.STICKY_TEAM)),
+    ("sticky_teams never picks a blocked teammate",
+     dict(), {"alice"}, link("bob"), directory(agent("bob", "billing", "vip", status="offline")),
+     ("assigned", "carol", None, Rule.STICKY_TEAMS)),
+    ("everyone available is blocked: Unassigned",
+     dict(team="vip"), {"bob"}, None, directory(), ("unassigned", None, "vip", Rule.UNASSIGNED)),
+]
+
+
+@pytest.mark.parametrize("kw,settings,lnk,dirx,expected", [c[1:] for c in CASES + HOLD_CASES],
+                         ids=[c[0] for c in CASES + HOLD_CASES])
 def test_decision_follows_the_contract(kw, settings, lnk, dirx, expected):
     d = decide(event(**kw), settings, lnk, dirx)
     assert (d.status, d.agent, d.team, d.rule) == expected
     assert d.reason
+
+
+@pytest.mark.parametrize("kw,blocked,lnk,dirx,expected", [c[1:] for c in BLOCK_CASES],
+                         ids=[c[0] for c in BLOCK_CASES])
+def test_a_blocked_agent_is_left_out_of_every_choice(kw, blocked, lnk, dirx, expected):
+    d = decide(event(**kw), WAIT, lnk, dirx, frozenset(blocked))
+    assert (d.status, d.agent, d.team, d.rule) == expected
+
+
+def test_a_hold_lasts_the_wait_from_the_events_time_and_says_so():
+    d = decide(event(team="billing"), WAIT, link("alice"), directory(agent("alice", "billing", status="away")))
+    assert d.held_until == NOW + timedelta(minutes=30) and not d.needs_room
+    assert "held for alice for up to 30 min, until 2026-11-24 10:30 UTC" in render(d.reason, "cust_42")
+
+
+def test_after_a_hold_the_reason_says_the_customer_waited():
+    d = decide(event(team="billing", waited=True), WAIT, link("alice"), directory())
+    assert "waited for alice, who did not come back in time" in render(d.reason, "cust_42")
+
+
+STICKINESS = [
+    # name, event kwargs, settings, blocked, link, directory, (returning, window_passed, miss)
+    ("new customer", dict(), Settings(), (), None, directory(), (False, False, None)),
+    ("window passed", dict(), Settings(sticky_days=1), (), link("alice", 2), directory(), (False, True, None)),
+    ("to their agent", dict(), Settings(), (), link("alice"), directory(), (True, False, None)),
+    ("linked agent away", dict(), Settings(), (), link("alice"), directory(agent("alice", "billing", status="away")),
+     (True, False, "away")),
+    ("linked agent offline", dict(), Settings(), (), link("alice"),
+     directory(agent("alice", "billing", status="offline")), (True, False, "offline")),
+    ("linked agent full", dict(), Settings(), (), link("alice"),
+     directory(agent("alice", "billing", load=1, max_open=1)), (True, False, "full")),
+    ("held for an away agent", dict(), WAIT, (), link("alice"),
+     directory(agent("alice", "billing", status="away")), (True, False, "away")),
+    ("linked agent deactivated", dict(), Settings(), (), link("alice"),
+     directory(agent("alice", "billing", active=False)), (True, False, "deactivated")),
+    ("linked agent blocked", dict(), Settings(), {"alice"}, link("alice"), directory(), (True, False, "blocked")),
+    ("the flow chose someone else", dict(assign_agent="bob"), Settings(), (), link("alice"), directory(),
+     (True, False, "flow_override")),
+    ("the flow's team gave the linked agent", dict(assign_team="billing"), Settings(), (), link("alice"),
+     directory(), (True, False, None)),
+    ("the flow named the linked agent", dict(assign_agent="alice"), Settings(), (), link("alice"), directory(),
+     (True, False, None)),
+]
+
+
+@pytest.mark.parametrize("kw,settings,blocked,lnk,dirx,expected", [c[1:] for c in STICKINESS],
+                         ids=[c[0] for c in STICKINESS])
+def test_a_decision_records_whether_the_customer_returned_and_why_they_missed_their_agent(
+        kw, settings, blocked, lnk, dirx, expected):
+    d = decide(event(**kw), settings, lnk, dirx, frozenset(blocked))
+    assert (d.returning, d.window_passed, d.miss) == expected
+    assert d.linked_agent == (lnk.agent_id if d.returning else None)
 
 
 def test_reason_of_a_returning_customer_names_agent_age_and_window():
