@@ -21,7 +21,7 @@ def create_app(config: Config | dict[str, Any] | None = None, clock: Clock | Non
     app = Flask("stickybot")
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.json.sort_keys = False
-    rt = Runtime(config, clock, on_commit=lambda info: metrics.count_decisions(info.get("decided", [])))
+    rt = Runtime(config, clock, on_commit=metrics.committed)
     app.extensions["stickybot"] = rt
     errors.install(app)
     metrics.install(app)

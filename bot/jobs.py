@@ -24,6 +24,7 @@ from .store import Store
 log = logging.getLogger(__name__)
 EXPIRE_BATCH = 200
 RETAIN_BATCH = 500
+SWEEP_BATCH = 50
 REST_FACTOR = 3  # the expiry job uses at most a quarter of the database's write time
 
 
@@ -98,10 +99,32 @@ def retain(db: Database, days: float, stop: threading.Event | None = None, batch
     return total
 
 
+def sweep(db: Database, batch: int = SWEEP_BATCH) -> dict[str, int]:
+    """The sweep, by the server's clock: holds whose wait is over go through rule 3's fallbacks, assignments not
+    claimed in time are routed again, and the queue's safety net runs. Each deadline is acted on exactly once:
+    the conversations are locked (others' locks skipped) and checked again inside the transaction."""
+    now = db.clock.now()
+    done = {"holds_ended": _all(db, lambda store: assignment.end_holds(store, now, batch), batch),
+            "claims_lapsed": _all(db, lambda store: assignment.lapse_claims(store, now, batch), batch),
+            "drained": sweep_queue(db)}
+    if done["holds_ended"] or done["claims_lapsed"]:
+        log.info("sweep: %(holds_ended)d holds ended, %(claims_lapsed)d claims lapsed", done)
+    return done
+
+
+def _all(db: Database, work: Callable[[Store], list], batch: int) -> int:
+    total = 0
+    while True:
+        count = len(db.transact(work))
+        total += count
+        if count < batch:
+            return total
+
+
 def sweep_queue(db: Database) -> int:
-    """Drain the queue into every available agent: a safety net for a drain that was missed."""
-    settings, waiting = db.read(lambda store: (store.settings(), store.counts().queue))
-    if not settings.drain_unassigned or not waiting:
+    """Let every available agent take what it may (held for it, then queued): a safety net for a missed drain."""
+    settings, counts = db.read(lambda store: (store.settings(), store.counts()))
+    if not counts.held and (not settings.drain_unassigned or not counts.queue):
         return 0
     agents = [a.routing for a in db.read(lambda store: store.agents(active_only=True))]
     taken = 0
@@ -134,6 +157,6 @@ def make_jobs(rt: Runtime, stop: threading.Event) -> dict[str, Callable[[], None
     return {
         "expire_links": guarded("expire_links", lambda: expire_links(rt.db, stop)),
         "deliver_outbox": guarded("deliver_outbox", deliver),
-        "sweep_queue": guarded("sweep_queue", lambda: sweep_queue(rt.db)),
+        "sweep_queue": guarded("sweep_queue", lambda: sweep(rt.db)),
         "retention": guarded("retention", lambda: retain(rt.db, rt.config.retention_days, stop)),
     }

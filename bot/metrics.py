@@ -18,14 +18,25 @@ WEBHOOK_LATENCY = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5))
 WEBHOOK_ANSWERS = Counter("stickybot_webhook_answers", "Webhook answers by channel and HTTP status",
                           ["channel", "status"])
+HOLDS = Counter("stickybot_holds", "Conversations held for a returning customer's agent")
+HOLD_OUTCOMES = Counter("stickybot_hold_outcomes", "How holds ended: the agent came back, the customer fell back "
+                        "to a teammate or the queue, or the conversation was resolved while it waited", ["outcome"])
+CLAIM_LAPSES = Counter("stickybot_claim_lapses", "Assignments not taken in time, routed again")
+_COUNTED = {"hold": HOLDS, "hold_came_back": HOLD_OUTCOMES.labels("came_back"),
+            "hold_fell_back": HOLD_OUTCOMES.labels("fell_back"), "hold_resolved": HOLD_OUTCOMES.labels("resolved"),
+            "claim_lapse": CLAIM_LAPSES}
+_OWN = (DECISIONS, WEBHOOK_LATENCY, WEBHOOK_ANSWERS, HOLDS, HOLD_OUTCOMES, CLAIM_LAPSES)
 
 bp = Blueprint("metrics", __name__)
 _CHANNELS = {"/webhooks/widget": "widget", "/webhooks/chatwoot": "chatwoot"}
 
 
-def count_decisions(rules: list[str]) -> None:
-    for rule in rules:
+def committed(info: dict) -> None:
+    """Count what a committed transaction did (bot.store's `info`: rules decided, holds, claims)."""
+    for rule in info.get("decided", ()):
         DECISIONS.labels(rule).inc()
+    for name in info.get("counted", ()):
+        _COUNTED[name].inc()
 
 
 class DatabaseGauges:
@@ -42,9 +53,11 @@ class DatabaseGauges:
         failed.add_metric([], counts.outbox.get(OutboxState.FAILED, 0))
         waiting = GaugeMetricFamily("stickybot_queue_length", "Conversations waiting in Unassigned")
         waiting.add_metric([], counts.queue)
+        holding = GaugeMetricFamily("stickybot_held_now", "Conversations held for their returning customer's agent")
+        holding.add_metric([], counts.held)
         held = GaugeMetricFamily("stickybot_links_held", "Sticky links stored")
         held.add_metric([], counts.links)
-        return [backlog, failed, waiting, held]
+        return [backlog, failed, waiting, holding, held]
 
 
 @bp.get("/metrics")
@@ -55,7 +68,7 @@ def metrics():
 
         multiprocess.MultiProcessCollector(registry)
     else:
-        for metric in (DECISIONS, WEBHOOK_LATENCY, WEBHOOK_ANSWERS):
+        for metric in _OWN:
             registry.register(metric)
     registry.register(DatabaseGauges(runtime().db))
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

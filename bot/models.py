@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, false as sa_false
 from sqlmodel import Field, SQLModel
 
 
@@ -13,6 +13,8 @@ class WorkspaceSettings(SQLModel, table=True):
     sticky_days: int = 7
     availability_check: bool = True
     drain_unassigned: bool = True
+    sticky_wait_minutes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    claim_minutes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Team(SQLModel, table=True):
@@ -61,10 +63,12 @@ class Conversation(SQLModel, table=True):
     __table_args__ = (
         Index("ix_conversation_agent_status", "agent_id", "status"),
         Index("ix_conversation_status_queued", "status", "queued_at"),
+        Index("ix_conversation_status_held_until", "status", "held_until"),
+        Index("ix_conversation_status_claim_due", "status", "claim_due"),
     )
     id: str = Field(primary_key=True, max_length=200)
     customer_id: str = Field(max_length=128, index=True)
-    status: str = Field(max_length=16)  # assigned | unassigned | resolved
+    status: str = Field(max_length=16)  # assigned | unassigned | held | resolved
     agent_id: str | None = Field(default=None, max_length=128)
     team: str | None = Field(default=None, max_length=128)
     url: str | None = Field(default=None, max_length=2048)
@@ -74,6 +78,10 @@ class Conversation(SQLModel, table=True):
     # The order the queue keeps: a conversation's place in line (smaller = older).
     queue_seq: int | None = None
     updated_at: datetime
+    held_since: datetime | None = None   # a hold: when it began, and until when it lasts
+    held_until: datetime | None = None
+    claim_due: datetime | None = None    # an assignment to claim: by when, and when it was claimed
+    claimed_at: datetime | None = None
 
 
 class DecisionRow(SQLModel, table=True):
@@ -85,8 +93,42 @@ class DecisionRow(SQLModel, table=True):
     team: str | None = Field(default=None, max_length=128)
     rule: str = Field(max_length=32)
     reason: str = Field(sa_column=Column(Text, nullable=False))
-    decided_at: datetime
+    decided_at: datetime = Field(index=True)
     event_id: str | None = Field(default=None, max_length=200)
+    # What made stickybot decide (bot.store.Trigger), and what the stickiness figures need from this moment.
+    trigger: str | None = Field(default=None, max_length=16)
+    is_returning: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    window_passed: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    miss: str | None = Field(default=None, max_length=16)
+    linked_agent: str | None = Field(default=None, max_length=128)
+    held_until: datetime | None = None
+
+
+class LeftOut(SQLModel, table=True):
+    """Agents left out of a conversation's automatic picks until it is resolved (they released it or let a
+    claim lapse)."""
+
+    __tablename__ = "left_out"
+    conversation_id: str = Field(primary_key=True, max_length=200)
+    agent_id: str = Field(primary_key=True, max_length=128)
+
+
+class CustomerBlock(SQLModel, table=True):
+    """Never route this customer to this agent."""
+
+    __tablename__ = "customer_block"
+    customer_id: str = Field(primary_key=True, max_length=128)
+    agent_id: str = Field(primary_key=True, max_length=128)
+    created_at: datetime
+
+
+class SlackMessage(SQLModel, table=True):
+    """Where a decision's DM was posted, so that it can be updated when things change."""
+
+    __tablename__ = "slack_message"
+    decision_id: int = Field(primary_key=True)
+    channel: str = Field(max_length=64)
+    ts: str = Field(max_length=64)
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -6,6 +6,13 @@ from datetime import datetime
 from enum import StrEnum
 
 
+class Author(StrEnum):
+    """Who wrote a conversation.message."""
+
+    CUSTOMER = "customer"
+    AGENT = "agent"
+
+
 class EventType(StrEnum):
     CREATED = "conversation.created"
     REOPENED = "conversation.reopened"
@@ -29,6 +36,7 @@ class Inbound:
     assign_team: str | None = None
     availability_check: bool | None = None
     agent: str | None = None
+    author: Author = Author.CUSTOMER
     channel: str = "widget"
     # A second idempotency key for the same delivery (Chatwoot: what its signature covers, next to its delivery
     # id), so that a replay under a new delivery id is still recognised.

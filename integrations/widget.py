@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
-from .inbound import EventType, Inbound
+from .inbound import Author, EventType, Inbound
 
 MAX_BODY = 64 * 1024
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128)]
@@ -61,6 +61,14 @@ class WidgetEvent(_Strict):
     assign: _Assign | None = None
     availability_check: bool | None = None
     agent: Annotated[str, StringConstraints(min_length=1, max_length=320)] | None = None
+    author: Author = Author.CUSTOMER  # conversation.message: who wrote it (an agent's reply claims)
+
+    @field_validator("author", mode="before")
+    @classmethod
+    def _author(cls, value: Any) -> Author:
+        if isinstance(value, str) and value in Author._value2member_map_:
+            return Author(value)
+        raise ValueError(f"must be one of {', '.join(a.value for a in Author)}")
 
     @field_validator("type", mode="before")
     @classmethod
@@ -119,7 +127,7 @@ def parse(body: bytes) -> Inbound:
         customer_email=customer.email if customer else None,
         team=event.team, assign_agent=assign.agent if assign else None,
         assign_team=assign.team if assign else None,
-        availability_check=event.availability_check, agent=event.agent, channel="widget",
+        availability_check=event.availability_check, agent=event.agent, author=event.author, channel="widget",
     )
 
 

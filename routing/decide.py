@@ -78,7 +78,7 @@ def _linkage(event: Event, settings: Settings, link: Link | None, directory: Dir
     if agent.id in blocked:
         return _Linkage(why_not=f"{linked}, who helped {CUSTOMER} last, is blocked for {CUSTOMER}",
                         miss=Miss.BLOCKED, **returning)
-    if agent.id in event.exclude:
+    if agent.id in event.exclude and agent.id != event.waited_for:
         return _Linkage(why_not=f"{linked}, who helped {CUSTOMER} last, was left out", **returning)
     return _Linkage(agent=agent, **returning)
 
@@ -114,10 +114,11 @@ def _sticky(event: Event, settings: Settings, link: Link, linked: Agent, check: 
     if not check:
         note = "" if linked.available else f"; availability check off, so {lit(linked.id)} gets it while {_unavailable(linked)}"
         return _assigned(linked, event.team, Rule.STICKY, returning + note, needs_room=False)
-    if linked.available and not event.waited:
+    waited = event.waited_for == linked.id
+    if linked.available and not waited:
         return _assigned(linked, event.team, Rule.STICKY, returning)
     wait = settings.sticky_wait_minutes
-    if event.waited:
+    if waited:
         away = f"{returning}; the customer waited for {lit(linked.id)}, who did not come back in time"
     elif wait > 0 and linked.status != Status.OFFLINE:
         until = event.occurred_at + timedelta(minutes=wait)

@@ -98,8 +98,9 @@ class Event:
     availability_check: bool | None = None
     # Agents this decision must not pick (a released or deactivated holder, who let a claim lapse...).
     exclude: frozenset[str] = field(default_factory=frozenset)
-    # The customer already waited for the linked agent: no second hold; rule 3's fallbacks, without that agent.
-    waited: bool = False
+    # The customer already waited for this agent (a hold ran out): if it is still the linked agent, no second
+    # hold, rule 3's fallbacks without it; it is never picked either way.
+    waited_for: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

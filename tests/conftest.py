@@ -24,7 +24,8 @@ from integrations.signing import sign
 WEBHOOK_SECRET = "test-webhook-secret"
 ADMIN_TOKEN = "test-admin-token"
 PG_URL = os.environ.get("STICKY_TEST_DATABASE_URL")
-TABLES = ["membership", "decision", "processed_event", "outbox", "sticky_link", "conversation",
+TABLES = ["membership", "decision", "processed_event", "outbox", "sticky_link", "conversation", "left_out",
+          "customer_block", "slack_message",
           "customer", "agent", "team", "settings"]
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from routing import Status, lit
+from routing import Rule, Status, lit
 
 from ..errors import NotFound
-from ..store import AgentRecord, ConversationStatus, OutboxKind, Store
+from ..store import AgentRecord, Conversation, ConversationStatus, OutboxKind, Store, Trigger
 from . import assignment, directory
 
 
@@ -32,15 +32,49 @@ def release(store: Store, conversation_id: str, user_id: str, channel: str | Non
     if conv is None:
         raise NotFound(f"no conversation '{conversation_id}'")
     if conv.holder != agent.id:
-        where = "resolved" if conv.status == ConversationStatus.RESOLVED else (
-            f"with {conv.agent_id}" if conv.status == ConversationStatus.ASSIGNED else "waiting in Unassigned")
-        outcome, released = f"it was no longer yours (it is {where})", False
+        outcome, released = f"it was no longer yours (it is {where_is(conv)})", False
     else:
-        moved = assignment.reroute(store, conv, now, agent.id, f"{lit(agent.id)} released it")
-        outcome = (f"it went to {moved.agent_id} ({moved.rule})" if moved.agent_id
-                   else "it is waiting in Unassigned")
+        moved = assignment.reroute(store, conv, now, agent.id, f"{lit(agent.id)} released it", Trigger.RELEASE,
+                                   leave_out=True)
+        outcome = assignment.where_it_went(moved.status, moved.agent_id, moved.rule)
         released = True
     if channel and ts:
         store.enqueue(OutboxKind.SLACK_RELEASED, {"conversation": conv.id, "channel": channel, "ts": ts,
                                                  "outcome": outcome})
     return {"conversation": conv.id, "released": released, "outcome": outcome}
+
+
+def take(store: Store, conversation_id: str, user_id: str, now: datetime,
+         clicked: tuple[str, str] | None = None) -> dict:
+    """An agent takes a conversation: one held for it becomes its own now, whatever its status (rule taken);
+    one assigned to it with a claim due is claimed. Anything else changes nothing and says where it is.
+    `clicked`: the DM whose Take it button was clicked (channel, ts), updated to say what happened."""
+    agent = agent_for_slack_user(store, user_id)
+    conv = store.conversation(conversation_id, for_update=True)
+    if conv is None:
+        raise NotFound(f"no conversation '{conversation_id}'")
+    if conv.held_for == agent.id:
+        assignment.assign(store, conv, agent.id, Rule.TAKEN, f"{lit(agent.id)} took it", now, Trigger.TAKEN)
+        return {"conversation": conv.id, "taken": True, "outcome": "it is yours now"}
+    if conv.holder == agent.id:
+        if conv.claimed_at is None:
+            conv.claimed_at = now
+            store.save_conversation(conv)
+            last = store.last_decision(conv.id)
+            store.enqueue(OutboxKind.SLACK_UPDATE, {"decision": last.id, "conversation": conv.id, "rerender": True})
+        return {"conversation": conv.id, "taken": True, "outcome": "it is yours (claimed)"}
+    outcome = f"nothing changed: it is {where_is(conv)}"
+    if clicked:
+        store.enqueue(OutboxKind.SLACK_UPDATE, {"conversation": conv.id, "channel": clicked[0], "ts": clicked[1],
+                                                "outcome": outcome})
+    return {"conversation": conv.id, "taken": False, "outcome": outcome}
+
+
+def where_is(conv: Conversation) -> str:
+    if conv.status == ConversationStatus.RESOLVED:
+        return "resolved"
+    if conv.status == ConversationStatus.ASSIGNED:
+        return f"with {conv.agent_id}"
+    if conv.status == ConversationStatus.HELD:
+        return f"held for {conv.agent_id}"
+    return "waiting in Unassigned"

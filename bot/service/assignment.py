@@ -1,12 +1,13 @@
-"""The assignment step, the one place where loads, links, the queue and the outbox change together.
+"""The assignment step, the one place where loads, links, the queue, holds, claims and the outbox change
+together.
 
-1. Load what the decision needs (`Known`: settings and the customer's link; the directory is read through the
-   store as the decision asks).
+1. Load what the decision needs (`Known`: settings, the customer's link and blocks, the agents left out of
+   this conversation; the directory is read through the store as the decision asks).
 2. `routing.decide()`: pure.
 3. `store.record_decision()`: one operation that takes the seat with the chosen agent (if it is still free)
    and records the decision. If the seat was taken meanwhile, decide again with what is true now.
-4. `settle()`: give back the previous holder's seat, move the conversation, the link and the queue, and write
-   the handoff to the outbox.
+4. `settle()`: give back the previous holder's seat, move the conversation (assigned, queued or held), the
+   link and the claim timer, and write the DM to the outbox.
 """
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ import routing
 from routing import Decision, Outcome, Rule, lit
 
 from .. import clock
-from ..store import Contention, Conversation, ConversationStatus, OutboxKind, Store
+from ..store import Contention, Conversation, ConversationStatus, OutboxKind, Store, Trigger
 
 _TRIES = 5
+# Assignments stickybot makes that its agent must claim in time (CONTRACT.md 8.2).
+CLAIMED_RULES = frozenset({Rule.EXPLICIT_TEAM, Rule.STICKY, Rule.STICKY_TEAM, Rule.STICKY_TEAMS, Rule.DEFAULT,
+                           Rule.QUEUE, Rule.SUCCESSOR})
 
 
 @dataclass(frozen=True)
@@ -28,10 +32,13 @@ class Known:
 
     settings: routing.Settings
     link: routing.Link | None
+    blocked: frozenset[str] = frozenset()   # agents the customer must never reach
+    left_out: frozenset[str] = frozenset()  # agents left out of this conversation until it is resolved
 
 
-def known(store: Store, customer_id: str) -> Known:
-    return Known(store.settings(), store.link(customer_id))
+def known(store: Store, conv: Conversation) -> Known:
+    return Known(store.settings(), store.link(conv.customer_id), store.blocked(conv.customer_id),
+                 store.left_out(conv.id))
 
 
 @dataclass(frozen=True)
@@ -43,85 +50,184 @@ class Assigned:
     rule: str
 
 
-def route(store: Store, conv: Conversation, event: routing.Event, facts: Known, at: datetime,
+def route(store: Store, conv: Conversation, event: routing.Event, facts: Known, at: datetime, trigger: Trigger,
           event_id: str | None = None, note: str | None = None) -> tuple[Decision, Assigned]:
     """Decide for `event` and make it so. `note` (a reason template: see routing.reason) goes before the reason,
     e.g. why it is routed again."""
+    event = replace(event, exclude=event.exclude | facts.left_out)
     for _ in range(_TRIES):
         # Read again on every try: a lost seat means the directory changed.
-        decision = routing.decide(event, facts.settings, facts.link, store.directory())
+        decision = routing.decide(event, facts.settings, facts.link, store.directory(), facts.blocked)
         if note:
             decision = replace(decision, reason=f"{note}; {decision.reason}")
-        decision_id = store.record_decision(conv.id, decision, at, event_id, rotation=True)
+        decision_id = store.record_decision(conv.id, decision, at, event_id, rotation=True, trigger=trigger)
         if decision_id is not None:
-            return decision, settle(store, conv, decision, decision_id, at)
+            return decision, settle(store, conv, decision, decision_id, at, facts.settings)
     raise Contention(f"agent {decision.agent} kept changing while deciding")
 
 
-def reroute(store: Store, conv: Conversation, at: datetime, leaving: str, why: str) -> Assigned:
-    """Route an open conversation again by rules 3-4, without `leaving`; `why` is a reason template."""
+def reroute(store: Store, conv: Conversation, at: datetime, leaving: str, why: str, trigger: Trigger,
+            leave_out: bool = False, waited: bool = False) -> Assigned:
+    """Route an open or held conversation again by rules 3-4, without `leaving` (kept out of it until it is
+    resolved when `leave_out`); `why` is a reason template. `waited`: the customer waited for `leaving` in
+    vain (a hold ran out): rule 3's fallbacks apply."""
+    if leave_out:
+        store.leave_out(conv.id, leaving)
+    facts = known(store, conv)
+    facts = replace(facts, left_out=facts.left_out | {leaving})
     event = routing.Event(customer_id=conv.customer_id, occurred_at=at, team=conv.team,
-                          exclude=frozenset({leaving}))
-    return route(store, conv, event, known(store, conv.customer_id), at, note=why)[1]
+                          waited_for=leaving if waited else None)
+    return route(store, conv, event, facts, at, trigger, note=why)[1]
 
 
-def reassign(store: Store, conv: Conversation, agent_id: str, at: datetime, event_id: str | None,
-             why: str) -> Assigned:
-    """A person moved the conversation to `agent_id` in the chat tool: obeyed, recorded, never rotated. `why` is
-    a reason template."""
-    decision = Decision(Outcome.ASSIGNED, agent_id, conv.team, Rule.MANUAL, why)
-    decision_id = store.record_decision(conv.id, decision, at, event_id, rotation=False)
+def assign(store: Store, conv: Conversation, agent_id: str, rule: Rule, why: str, at: datetime,
+           trigger: Trigger, event_id: str | None = None, settings: routing.Settings | None = None) -> Assigned:
+    """Give the conversation to `agent_id` whatever its state: a person's reassignment in the chat tool (rule
+    manual, never part of the rotation), or an agent taking it (rule taken). `why` is a reason template."""
+    decision = Decision(Outcome.ASSIGNED, agent_id, conv.team, rule, why)
+    decision_id = store.record_decision(conv.id, decision, at, event_id, rotation=rule != Rule.MANUAL,
+                                        trigger=trigger)
     if decision_id is None:
-        raise Contention(f"agent {agent_id} changed while reassigning")
-    return settle(store, conv, decision, decision_id, at)
+        raise Contention(f"agent {agent_id} changed while assigning")
+    return settle(store, conv, decision, decision_id, at, settings or store.settings())
 
 
 def drain(store: Store, agent_id: str | None, at: datetime, why: str,
           settings: routing.Settings | None = None) -> list[Assigned]:
-    """Give an available agent the queued conversations it may take: first its own returning customers (a link
-    inside the window now), then the oldest, until it is full."""
+    """An agent that is available now takes, until full: first the conversations held for it (the longest
+    waiting first), whatever drain_unassigned says; then, if the queue drains, its own returning customers (a
+    link inside the window now) and then the oldest."""
     settings = settings or store.settings()
-    if agent_id is None or not settings.drain_unassigned:
+    if agent_id is None:
         return []
     agent = store.agent(agent_id, for_update=True)
     if agent is None or not agent.available:
         return []
     room = None if agent.max_open is None else agent.max_open - agent.open_load
-    since = at - timedelta(days=settings.sticky_days) if settings.sticky_days > 0 else None
     taken = []
+    for conv in store.held_for(agent_id, room):
+        waited = _minutes(at - conv.held_since) if conv.held_since else "a while"
+        decision = Decision(Outcome.ASSIGNED, agent_id, conv.team, Rule.STICKY,
+                            f"{lit(agent_id)} {why}: the returning customer waited {waited} for them",
+                            needs_room=True, linked_agent=agent_id)
+        decision_id = store.record_decision(conv.id, decision, at, None, rotation=True, trigger=Trigger.CAME_BACK)
+        if decision_id is None:
+            return taken  # full after all
+        taken.append(settle(store, conv, decision, decision_id, at, settings))
+    if not settings.drain_unassigned or (room is not None and len(taken) >= room):
+        return taken
+    since = at - timedelta(days=settings.sticky_days) if settings.sticky_days > 0 else None
+    room = None if room is None else room - len(taken)
     for conv in store.queue_for(agent_id, list(agent.teams), room, since):
         decision = Decision(Outcome.ASSIGNED, agent_id, conv.team, Rule.QUEUE,
                             f"{lit(agent_id)} {why}; waiting in the queue since {clock.iso(conv.queued_at)}",
                             needs_room=True)
-        decision_id = store.record_decision(conv.id, decision, at, None, rotation=True)
+        decision_id = store.record_decision(conv.id, decision, at, None, rotation=True, trigger=Trigger.DRAIN)
         if decision_id is None:
             break  # full after all
-        taken.append(settle(store, conv, decision, decision_id, at))
+        taken.append(settle(store, conv, decision, decision_id, at, settings))
     return taken
 
 
-def settle(store: Store, conv: Conversation, decision: Decision, decision_id: int, at: datetime) -> Assigned:
+def end_holds(store: Store, now: datetime, limit: int = 100) -> list[Assigned]:
+    """Held conversations whose wait is over go through rule 3's fallbacks, without the agent they waited for."""
+    done = []
+    for conv in store.holds_due(now, limit):
+        waited_for = conv.held_for
+        done.append(reroute(store, conv, now, waited_for, f"waited {_minutes(now - conv.held_since)} for "
+                            f"{lit(waited_for)}", Trigger.HOLD_OVER, waited=True))
+    return done
+
+
+def lapse_claims(store: Store, now: datetime, limit: int = 100) -> list[Assigned]:
+    """Assignments not claimed in time are routed again like a Release, their agent left out until resolved."""
+    done = []
+    due = store.claims_due(now, limit)
+    minutes = store.settings().claim_minutes if due else 0
+    for conv in due:
+        late = conv.holder
+        moved = reroute(store, conv, now, late, f"{lit(late)} did not take it within {_minutes_n(minutes)}",
+                        Trigger.CLAIM_LAPSE, leave_out=True)
+        update_dm(store, conv.id, moved.decision_id, f"you did not take it within {_minutes_n(minutes)}; "
+                                                     f"{where_it_went(moved.status, moved.agent_id, moved.rule)}")
+        store.info.setdefault("counted", []).append("claim_lapse")
+        done.append(moved)
+    return done
+
+
+def settle(store: Store, conv: Conversation, decision: Decision, decision_id: int, at: datetime,
+           settings: routing.Settings) -> Assigned:
     """Make a recorded decision so. Its seat (for an assignment) is already taken."""
     by_stickybot = decision.rule != Rule.MANUAL
     if by_stickybot:
         store.info.setdefault("decided", []).append(str(decision.rule))  # counted once committed
+    _end_hold(store, conv, decision, decision_id, at)
     if conv.holder is not None:
         store.free_seat(conv.holder)
     if decision.rule not in (Rule.QUEUE, Rule.MANUAL):
         conv.team = decision.team
+    conv.queued_at = conv.queue_seq = conv.held_since = conv.held_until = conv.claim_due = conv.claimed_at = None
     if decision.assigned:
-        conv.status, conv.agent_id, conv.queued_at, conv.queue_seq = ConversationStatus.ASSIGNED, decision.agent, \
-            None, None
-        store.set_link(conv.customer_id, decision.agent, at)
+        conv.status, conv.agent_id = ConversationStatus.ASSIGNED, decision.agent
+        if settings.claim_minutes > 0 and decision.rule in CLAIMED_RULES:
+            conv.claim_due = at + timedelta(minutes=settings.claim_minutes)
+        link_to(store, conv.customer_id, decision.agent, at, by_person=not by_stickybot)
+    elif decision.held:
+        conv.status, conv.agent_id = ConversationStatus.HELD, decision.agent
+        conv.held_since, conv.held_until = clock.utc(at), decision.held_until
+        store.info.setdefault("counted", []).append("hold")
     else:
         conv.status, conv.agent_id = ConversationStatus.UNASSIGNED, None
         conv.queued_at, conv.queue_seq = clock.utc(at), decision_id
     store.save_conversation(conv)
     if by_stickybot:
         handoff = {"decision": decision_id, "conversation": conv.id}
-        if decision.linked_agent:
-            handoff.update(linked=decision.linked_agent, since_days=decision.since.days if decision.since else None)
+        if decision.linked_agent and decision.since is not None:
+            handoff.update(linked=decision.linked_agent, since_days=decision.since.days)
         store.enqueue(OutboxKind.SLACK_HANDOFF, handoff)
         if conv.channel == "chatwoot" and decision.assigned:
             store.enqueue(OutboxKind.CHATWOOT_ASSIGN, {"decision": decision_id, "conversation": conv.id})
     return Assigned(decision_id, conv.id, str(conv.status), conv.agent_id, str(decision.rule))
+
+
+def link_to(store: Store, customer_id: str, agent_id: str, at: datetime, by_person: bool = False) -> None:
+    """The customer's link follows an assignment; a person's choice of an agent blocked for the customer is
+    obeyed but never becomes the link (routing never picks a blocked agent itself)."""
+    if by_person and agent_id in store.blocked(customer_id):
+        return
+    store.set_link(customer_id, agent_id, at)
+
+
+def _end_hold(store: Store, conv: Conversation, decision: Decision, decision_id: int, at: datetime) -> None:
+    """A held conversation that a new decision moves on: count how the hold ended, and update its DM."""
+    if conv.status != ConversationStatus.HELD:
+        return
+    came_back = decision.assigned and decision.agent == conv.held_for
+    store.info.setdefault("counted", []).append("hold_came_back" if came_back else "hold_fell_back")
+    update_dm(store, conv.id, decision_id, f"the customer waited {_minutes(at - conv.held_since)}; "
+                                           f"{where_it_went(decision.status, decision.agent, decision.rule)}")
+
+
+def update_dm(store: Store, conversation_id: str, before: int | None, outcome: str) -> None:
+    """Update (through the outbox) the DM of the conversation's decision before decision `before` (None: its
+    latest decision) to say `outcome`."""
+    earlier = store.decision_before(conversation_id, before)
+    if earlier is not None:
+        store.enqueue(OutboxKind.SLACK_UPDATE, {"decision": earlier.id, "conversation": conversation_id,
+                                                "outcome": outcome})
+
+
+def where_it_went(status: str, agent: str | None, rule: str) -> str:
+    if status == Outcome.ASSIGNED:
+        return f"it went to {agent} ({rule})"
+    if status == Outcome.HELD:
+        return f"it is held for {agent}"
+    return "it is waiting in Unassigned"
+
+
+def _minutes(delta: timedelta) -> str:
+    return _minutes_n(max(0, round(delta.total_seconds() / 60)))
+
+
+def _minutes_n(n: int) -> str:
+    return "1 min" if n == 1 else f"{n} min"

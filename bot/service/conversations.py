@@ -16,6 +16,8 @@ def conversation(store: Store, conversation_id: str) -> dict:
         "conversation": conv.id, "customer": conv.customer_id, "status": str(conv.status),
         "agent": conv.agent_id, "team": conv.team, "url": conv.url, "channel": conv.channel,
         "created_at": clock.iso(conv.created_at), "queued_at": clock.iso(conv.queued_at),
+        "held_until": clock.iso(conv.held_until), "claim_due": clock.iso(conv.claim_due),
+        "claimed_at": clock.iso(conv.claimed_at), "left_out": sorted(store.left_out(conv.id)),
         "decisions": [{"status": d.status, "agent": d.agent_id, "team": d.team, "rule": d.rule,
                        "reason": render(d.reason, conv.customer_id), "at": clock.iso(d.decided_at), "event": d.event_id}
                       for d in store.decisions(conv.id)],
@@ -25,3 +27,9 @@ def conversation(store: Store, conversation_id: str) -> dict:
 def unassigned(store: Store) -> list[dict]:
     return [{"conversation": c.id, "customer": c.customer_id, "team": c.team, "url": c.url,
              "queued_at": clock.iso(c.queued_at)} for c in store.queue()]
+
+
+def held(store: Store) -> list[dict]:
+    """Conversations waiting for their returning customer's agent, the longest waiting first."""
+    return [{"conversation": c.id, "customer": c.customer_id, "held_for": c.agent_id, "team": c.team,
+             "held_since": clock.iso(c.held_since), "held_until": clock.iso(c.held_until)} for c in store.held()]

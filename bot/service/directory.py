@@ -12,7 +12,7 @@ from integrations.widget import nul_field
 from routing import Status, lit
 
 from ..errors import Conflict, Invalid, NotFound
-from ..store import AgentRecord, ConversationStatus, Store, TeamRecord
+from ..store import AgentRecord, ConversationStatus, Store, TeamRecord, Trigger
 from . import assignment
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^/\s]+$")]
@@ -41,6 +41,8 @@ class SettingsIn(_Strict):
     sticky_days: Annotated[int, Field(ge=0, le=365)] | None = None
     availability_check: bool | None = None
     drain_unassigned: bool | None = None
+    sticky_wait_minutes: Annotated[int, Field(ge=0, le=1440)] | None = None
+    claim_minutes: Annotated[int, Field(ge=0, le=240)] | None = None
 
 
 def validate(model: type[BaseModel], data: Any, partial: bool = False) -> dict:
@@ -131,8 +133,10 @@ def deactivate_agent(store: Store, agent_id: str, now: datetime) -> dict:
     if before is None:
         raise NotFound(f"no agent '{agent_id}'")
     store.save_agent(replace(before, active=False))
-    moved = [assignment.reroute(store, conv, now, agent_id, f"{lit(agent_id)} was deactivated")
-             for conv in store.conversations_of(agent_id, ConversationStatus.ASSIGNED, for_update=True)]
+    open_or_held = (store.conversations_of(agent_id, ConversationStatus.ASSIGNED, for_update=True)
+                    + store.conversations_of(agent_id, ConversationStatus.HELD, for_update=True))
+    moved = [assignment.reroute(store, conv, now, agent_id, f"{lit(agent_id)} was deactivated", Trigger.DEACTIVATION)
+             for conv in open_or_held]
     out = agent_json(store.agent(agent_id))
     out["rerouted"] = [{"conversation": d.conversation_id, "status": d.status, "agent": d.agent_id,
                         "rule": d.rule} for d in moved]
@@ -159,7 +163,8 @@ def agent_json(a: AgentRecord) -> dict:
 def get_settings(store: Store) -> dict:
     s = store.settings()
     return {"sticky_days": s.sticky_days, "availability_check": s.availability_check,
-            "drain_unassigned": s.drain_unassigned}
+            "drain_unassigned": s.drain_unassigned, "sticky_wait_minutes": s.sticky_wait_minutes,
+            "claim_minutes": s.claim_minutes}
 
 
 def patch_settings(store: Store, data: Any) -> dict:

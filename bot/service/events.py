@@ -5,10 +5,11 @@ import json
 from typing import Callable
 
 import routing
-from routing import lit, render
-from integrations.inbound import EventType, Inbound
+from routing import Rule, lit, render
+from integrations.inbound import Author, EventType, Inbound
 
-from ..store import Conversation, ConversationStatus, Preflight, Store
+from .. import clock
+from ..store import Conversation, ConversationStatus, Preflight, Store, Trigger
 from . import assignment
 
 
@@ -71,25 +72,31 @@ def _route(store: Store, conv: Conversation, event: Inbound, pre: Preflight) -> 
     decision, _ = assignment.route(store, conv, routing.Event(
         customer_id=event.customer_id, occurred_at=event.occurred_at, team=event.team,
         assign_agent=event.assign_agent, assign_team=event.assign_team,
-        availability_check=event.availability_check), assignment.Known(pre.settings, pre.link),
-        event.occurred_at, event_id=event.key)
+        availability_check=event.availability_check), assignment.Known(pre.settings, pre.link, pre.blocked),
+        event.occurred_at, Trigger.EVENT, event_id=event.key)
     return {"conversation": conv.id, "status": str(decision.status), "agent": decision.agent,
             "team": decision.team, "rule": str(decision.rule), "reason": render(decision.reason, conv.customer_id),
-            "template": decision.reason}
+            "template": decision.reason, **deadlines(conv)}
 
 
 def _resolved(store: Store, event: Inbound, pre: Preflight) -> dict:
     if not pre.conversation_exists:
         return _unknown(event)
     conv = _existing(store, event)
-    if conv.agent_id is not None:
+    if conv.agent_id is not None and conv.status != ConversationStatus.HELD:
         store.touch_link(conv.customer_id, conv.agent_id, event.occurred_at)
     if conv.status != ConversationStatus.RESOLVED:
         freed = conv.holder
         if freed is not None:
             store.free_seat(freed)
-        conv.status, conv.queued_at, conv.queue_seq = ConversationStatus.RESOLVED, None, None
+        if conv.status == ConversationStatus.HELD:
+            store.info.setdefault("counted", []).append("hold_resolved")
+            assignment.update_dm(store, conv.id, None, "it was resolved while the customer waited")
+            conv.agent_id = None
+        conv.status = ConversationStatus.RESOLVED
+        conv.queued_at = conv.queue_seq = conv.held_since = conv.held_until = None
         store.save_conversation(conv)
+        store.clear_left_out(conv.id)
         assignment.drain(store, freed, event.occurred_at, "resolved a conversation and has room", pre.settings)
     return state_answer(conv)
 
@@ -106,20 +113,29 @@ def _assigned(store: Store, event: Inbound, pre: Preflight) -> dict:
         if conv.agent_id != agent.id:
             conv.agent_id = agent.id
             store.save_conversation(conv)
-        store.set_link(conv.customer_id, agent.id, event.occurred_at)
+        assignment.link_to(store, conv.customer_id, agent.id, event.occurred_at, by_person=True)
         return state_answer(conv)
-    assignment.reassign(store, conv, agent.id, event.occurred_at, event.key,
-                        f"reassigned to {lit(agent.id)} in the chat tool")
+    assignment.assign(store, conv, agent.id, Rule.MANUAL, f"reassigned to {lit(agent.id)} in the chat tool",
+                      event.occurred_at, Trigger.MANUAL, event.key, pre.settings)
     return state_answer(conv)
 
 
 def _message(store: Store, event: Inbound, pre: Preflight) -> dict:
     if not pre.conversation_exists:
         return _unknown(event)
-    conv = _existing(store, event, lock=False)
-    if conv.agent_id is not None:
+    conv = _existing(store, event, lock=event.author == Author.AGENT)
+    if conv.agent_id is not None and conv.status != ConversationStatus.HELD:
         store.touch_link(conv.customer_id, conv.agent_id, event.occurred_at)
+    if event.author == Author.AGENT and conv.claim_due is not None and conv.claimed_at is None \
+            and conv.holder is not None and (event.agent is None or _same_agent(store, event.agent, conv.holder)):
+        conv.claimed_at = event.occurred_at  # the assignee replied to the customer: claimed
+        store.save_conversation(conv)
     return state_answer(conv)
+
+
+def _same_agent(store: Store, ref: str, agent_id: str) -> bool:
+    found = store.directory().agent(ref)
+    return found is not None and found.id == agent_id
 
 
 _HANDLERS: dict[EventType, Callable[[Store, Inbound, Preflight], dict]] = {
@@ -142,11 +158,19 @@ def routed_answer(store: Store, conv: Conversation) -> dict:
     last = store.last_decision(conv.id)
     return {"conversation": conv.id, "status": str(conv.status),
             "agent": conv.agent_id if conv.status != ConversationStatus.UNASSIGNED else None, "team": conv.team,
-            "rule": last.rule if last else None, "reason": render(last.reason, conv.customer_id) if last else None}
+            "rule": last.rule if last else None, "reason": render(last.reason, conv.customer_id) if last else None,
+            **deadlines(conv)}
 
 
 def state_answer(conv: Conversation) -> dict:
-    return {"conversation": conv.id, "status": str(conv.status), "agent": conv.agent_id}
+    return {"conversation": conv.id, "status": str(conv.status), "agent": conv.agent_id, **deadlines(conv)}
+
+
+def deadlines(conv: Conversation) -> dict:
+    """A hold's end and a claim's deadline, in an answer only while they apply (answers of conversations
+    without them keep the contract's shape exactly)."""
+    times = {"held_until": conv.held_until, "claim_due": conv.claim_due, "claimed_at": conv.claimed_at}
+    return {name: clock.iso(value) for name, value in times.items() if value is not None}
 
 
 def ignored(conversation_id: str, reason: str, agent: str | None = None) -> dict:

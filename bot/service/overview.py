@@ -13,7 +13,8 @@ def status(store: Store) -> dict:
     counts = store.counts(alarms=ALARM)
     return {
         "sticky_days": settings.sticky_days, "availability_check": settings.availability_check,
-        "drain_unassigned": settings.drain_unassigned,
+        "drain_unassigned": settings.drain_unassigned, "sticky_wait_minutes": settings.sticky_wait_minutes,
+        "claim_minutes": settings.claim_minutes, "held": counts.held,
         "online": [a.id for a in agents if a.status == Status.ONLINE],
         "open_load": {a.id: a.open_load for a in agents if a.open_load},
         "queue": counts.queue, "links": counts.links,

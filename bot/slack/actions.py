@@ -1,4 +1,4 @@
-"""The Release button on a handoff DM."""
+"""The buttons on a handoff or hold DM: Release, and Take it."""
 from __future__ import annotations
 
 import json
@@ -19,15 +19,27 @@ def register(app: App, rt: Runtime) -> None:
     @app.action(str(ActionId.RELEASE))
     def release(ack, body, action):
         ack()
-        try:
-            conversation = json.loads(action.get("value") or "{}")["c"]
-        except (ValueError, KeyError, TypeError):
-            log.warning("Release clicked with an unreadable value")
-            return
-        channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
-        ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
-        user = (body.get("user") or {}).get("id", "")
-        try:
-            rt.db.transact(lambda s: agent_actions.release(s, conversation, user, channel, ts, rt.clock.now()))
-        except StickyError as exc:
-            log.info("Release of %r refused: %r", conversation[:200], exc.message[:200])
+        _on_click(rt, "Release", body, action, lambda s, conv, user, where: agent_actions.release(
+            s, conv, user, *(where or (None, None)), rt.clock.now()))
+
+    @app.action(str(ActionId.TAKE))
+    def take(ack, body, action):
+        ack()
+        _on_click(rt, "Take it", body, action, lambda s, conv, user, where: agent_actions.take(
+            s, conv, user, rt.clock.now(), where))
+
+
+def _on_click(rt: Runtime, what: str, body: dict, action: dict, work) -> None:
+    try:
+        conversation = json.loads(action.get("value") or "{}")["c"]
+    except (ValueError, KeyError, TypeError):
+        log.warning("%s clicked with an unreadable value", what)
+        return
+    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+    ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
+    user = (body.get("user") or {}).get("id", "")
+    where = (channel, ts) if channel and ts else None
+    try:
+        rt.db.transact(lambda s: work(s, conversation, user, where))
+    except StickyError as exc:
+        log.info("%s on %r refused: %r", what, str(conversation)[:200], exc.message[:200])

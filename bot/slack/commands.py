@@ -11,7 +11,7 @@ from ..service import agent_actions, conversations, customers, directory, overvi
 from . import words
 from .parser import HELP, Command, parse
 
-ADMIN_ONLY = {"set_days", "check", "forget"}
+ADMIN_ONLY = {"set_days", "check", "set_wait", "set_claim", "forget"}
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -42,6 +42,18 @@ def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
     if cmd.name == "check":
         db.transact(lambda s: directory.update_settings(s, availability_check=cmd.value))
         return words.check(cmd.value)
+    if cmd.name in ("wait", "claim"):
+        settings = db.read(directory.get_settings)
+        return words.wait(settings["sticky_wait_minutes"]) if cmd.name == "wait" \
+            else words.claim(settings["claim_minutes"])
+    if cmd.name in ("set_wait", "set_claim"):
+        field = "sticky_wait_minutes" if cmd.name == "set_wait" else "claim_minutes"
+        db.transact(lambda s: directory.update_settings(s, **{field: cmd.value}))
+        return "Set: " + (words.wait(cmd.value) if cmd.name == "set_wait" else words.claim(cmd.value))
+    if cmd.name == "take":
+        result = db.transact(lambda s: agent_actions.take(s, cmd.value, user_id, now))
+        rt.wake_deliverer()
+        return words.taken(result)
     if cmd.name == "status":
         return words.status(db.read(overview.status))
     if cmd.name == "presence":

@@ -9,16 +9,25 @@ from integrations.slack.mrkdwn import escape
 HELP = """*stickybot* — `/sticky` commands:
 • `/sticky days` shows the sticky window; `/sticky days N` sets it (admins; N from 0 to 365, 0 turns it off)
 • `/sticky check on|off` turns the availability check on or off (admins)
-• `/sticky status` settings, agents online, open load, queue, links held, failed deliveries
+• `/sticky wait` shows how long a returning customer waits for an away or full agent; `/sticky wait N` sets it \
+(admins; N minutes from 0 to 1440, 0 turns holds off)
+• `/sticky claim` shows how long an agent has to take a new conversation; `/sticky claim N` sets it \
+(admins; N minutes from 0 to 240, 0 turns the claim timer off)
+• `/sticky status` settings, agents online, open load, queue, held, links held, failed deliveries
 • `/sticky online`, `/sticky away`, `/sticky offline` set your own status
+• `/sticky take CONVERSATION_ID` takes a conversation held for you, or claims one that is yours
 • `/sticky why CONVERSATION_ID` explains every decision about a conversation
 • `/sticky forget CUSTOMER_ID` erases a customer's link and personal data (admins)
 • `/sticky help` shows this"""
 
 
+# Settings in minutes: the largest value, and what 0 turns off.
+MINUTES = {"wait": (1440, "holds"), "claim": (240, "the claim timer")}
+
+
 @dataclass(frozen=True)
 class Command:
-    name: str  # help, days, set_days, check, status, presence, why, forget
+    name: str  # help, days, set_days, check, wait, set_wait, claim, set_claim, status, presence, take, why, forget
     value: object = None
     error: str | None = None
 
@@ -35,6 +44,14 @@ def parse(text: str | None) -> Command:
             return Command("set_days", int(args[0]))
         return Command("set_days", error=f"`{escape(' '.join(args))}` is not a number of days. Type a whole number "
                                          "from 0 to 365, e.g. `/sticky days 7` (0 turns sticky sessions off).")
+    if head in MINUTES:
+        top, off = MINUTES[head]
+        if not args:
+            return Command(head)
+        if len(args) == 1 and re.fullmatch(r"\d{1,4}", args[0]) and int(args[0]) <= top:
+            return Command(f"set_{head}", int(args[0]))
+        return Command(f"set_{head}", error=f"`{escape(' '.join(args))}` is not a number of minutes. Type a whole "
+                                            f"number from 0 to {top}, e.g. `/sticky {head} 15` (0 turns {off} off).")
     if head == "check":
         if len(args) == 1 and args[0].lower() in ("on", "off"):
             return Command("check", args[0].lower() == "on")
@@ -43,8 +60,8 @@ def parse(text: str | None) -> Command:
         return Command("presence", head)
     if head == "status" and not args:
         return Command("status")
-    if head in ("why", "forget"):
-        what = "CONVERSATION_ID" if head == "why" else "CUSTOMER_ID"
+    if head in ("why", "forget", "take"):
+        what = "CUSTOMER_ID" if head == "forget" else "CONVERSATION_ID"
         if len(args) == 1:
             return Command(head, args[0])
         return Command(head, error=f"Type `/sticky {head} {what}`, with one id.")

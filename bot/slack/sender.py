@@ -1,16 +1,16 @@
-"""The outbox's Slack sender: handoff DMs (or the queue channel), and updates to a released DM."""
+"""The outbox's Slack sender: a decision's DM (a handoff, a hold, or a notice to the queue channel), and
+updates to DMs already posted (released, a hold that ended, a claim that lapsed)."""
 from __future__ import annotations
 
 import logging
 
 from integrations.slack import blocks
 from integrations.slack.client import SlackClient, SlackFailure, Verdict as SlackVerdict
-
-from routing import render
+from routing import Outcome, render
 
 from ..db import Database
 from ..outbox import DeliveryFailure, Verdict
-from ..store import ConversationStatus, OutboxItem, OutboxKind, Store
+from ..store import ConversationStatus, DecisionRecord, OutboxItem, OutboxKind, Store
 
 log = logging.getLogger(__name__)
 
@@ -19,26 +19,51 @@ _VERDICTS = {SlackVerdict.RETRY: Verdict.RETRY, SlackVerdict.GIVE_UP: Verdict.GI
 
 
 class SlackSender:
-    kinds = frozenset({OutboxKind.SLACK_HANDOFF, OutboxKind.SLACK_RELEASED})
+    kinds = frozenset({OutboxKind.SLACK_HANDOFF, OutboxKind.SLACK_RELEASED, OutboxKind.SLACK_UPDATE})
 
     def __init__(self, db: Database, client: SlackClient, queue_channel: str | None):
         self.db, self.client, self.queue_channel = db, client, queue_channel
 
     def send(self, item: OutboxItem) -> str | None:
+        p = item.payload
         try:
             if item.kind == OutboxKind.SLACK_RELEASED:
-                p = item.payload
-                text, body = blocks.released(p["conversation"], p["outcome"])
-                self.client.update(p["channel"], p["ts"], text, body)
+                self.client.update(p["channel"], p["ts"], *blocks.released(p["conversation"], p["outcome"]))
                 return None
-            target = self.db.read(lambda store: render_handoff(store, item.payload, self.queue_channel))
+            if item.kind == OutboxKind.SLACK_UPDATE:
+                return self._update(p)
+            target = self.db.read(lambda store: render_handoff(store, p, self.queue_channel))
             if isinstance(target, str):
                 return target
             channel, text, body = target
-            self.client.post(channel, text, body)
-            return None
+            posted = self.client.post(channel, text, body)
         except SlackFailure as exc:
             raise DeliveryFailure(_VERDICTS[exc.verdict], exc.error, exc.retry_after) from None
+        # Where it went, so the DM can be updated when its hold ends or its claim lapses. Sent already: a
+        # failure to note it must not send it twice, only cost the later update.
+        try:
+            self.db.transact(lambda store: store.remember_message(p["decision"], posted.channel, posted.ts))
+        except Exception:
+            log.warning("could not note where the DM of decision %s went; it cannot be updated later",
+                        p["decision"])
+        return None
+
+
+    def _update(self, p: dict) -> str | None:
+        """Update a DM: the one a decision posted ("decision"), or the one clicked ("channel", "ts"); to say
+        what became of it ("outcome"), or drawn again from what is stored now ("rerender")."""
+        posted = (p["channel"], p["ts"]) if "channel" in p else \
+            self.db.read(lambda store: store.message_of(p["decision"]))
+        if posted is None:
+            return "the DM to update was never posted"
+        if p.get("rerender"):
+            target = self.db.read(lambda store: render_handoff(store, {"decision": p["decision"]}, None))
+            if isinstance(target, str):
+                return target
+            self.client.update(*posted, *target[1:])
+        else:
+            self.client.update(*posted, *blocks.settled(p["conversation"], p["outcome"]))
+        return None
 
 
 def render_handoff(store: Store, payload: dict, queue_channel: str | None) -> tuple[str, str, list] | str:
@@ -50,19 +75,27 @@ def render_handoff(store: Store, payload: dict, queue_channel: str | None) -> tu
     if decision is None or conv is None:
         return "the decision is gone"
     latest = store.last_decision(conv.id)
-    still = conv.holder == decision.agent_id if decision.agent_id else conv.status == ConversationStatus.UNASSIGNED
-    if latest is None or latest.id != decision.id or not still:
+    if latest is None or latest.id != decision.id or not _still_true(decision, conv):
         return f"stale: the conversation is {conv.status} now" + (f" with {conv.agent_id}" if conv.holder else "")
     customer = store.customer(conv.customer_id)
+    held = decision.status == Outcome.HELD
     handoff = blocks.Handoff(
         conversation_id=conv.id, decision_id=decision.id, rule=decision.rule,
-        reason=render(decision.reason, conv.customer_id),
-        customer_id=conv.customer_id, customer_name=customer.name if customer else None, url=conv.url,
-        team=decision.team, agent_id=decision.agent_id, linked_agent=payload.get("linked"),
-        since_days=payload.get("since_days"))
+        reason=render(decision.reason, conv.customer_id), customer_id=conv.customer_id,
+        customer_name=customer.name if customer else None, url=conv.url, team=decision.team,
+        agent_id=decision.agent_id, linked_agent=payload.get("linked"), since_days=payload.get("since_days"),
+        claim_due=conv.claim_due if conv.claimed_at is None else None, held_until=conv.held_until if held else None)
     agent = store.agent(decision.agent_id) if decision.agent_id else None
     if agent is not None and agent.slack_user_id:
-        return (agent.slack_user_id, *blocks.handoff(handoff))
+        return (agent.slack_user_id, *(blocks.hold_notice(handoff) if held else blocks.handoff(handoff)))
     if queue_channel:
         return (queue_channel, *blocks.queue_notice(handoff))
     return "nowhere to post: no Slack id for the agent and no STICKY_SLACK_QUEUE_CHANNEL"
+
+
+def _still_true(decision: DecisionRecord, conv) -> bool:
+    if decision.status == Outcome.ASSIGNED:
+        return conv.holder == decision.agent_id
+    if decision.status == Outcome.HELD:
+        return conv.held_for == decision.agent_id
+    return conv.status == ConversationStatus.UNASSIGNED

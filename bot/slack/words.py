@@ -19,15 +19,34 @@ def check(on: bool) -> str:
     return "Availability check *off*: returning customers go to their agent even when away."
 
 
+def wait(minutes: int) -> str:
+    if minutes == 0:
+        return "Holds are *off*: a returning customer whose agent is away or full goes to a teammate at once."
+    return (f"A returning customer whose agent is away or full waits up to *{minutes} min* for them "
+            "(an offline agent is never waited for).")
+
+
+def claim(minutes: int) -> str:
+    if minutes == 0:
+        return "The claim timer is *off*."
+    return (f"An agent has *{minutes} min* to take a conversation stickybot gave them (Take it, or a reply); "
+            "after that it goes to someone else.")
+
+
+def taken(r: dict) -> str:
+    return f"`{escape(r['conversation'])}`: {escape(r['outcome'])}."
+
+
 def status(s: dict) -> str:
     online = ", ".join(escape(a) for a in s["online"]) or "nobody"
     load = ", ".join(f"{escape(a)} {n}" for a, n in s["open_load"].items()) or "none"
     lines = [
         f"*Window*: {s['sticky_days']} days · *availability check*: {'on' if s['availability_check'] else 'off'}"
-        f" · *queue drain*: {'on' if s['drain_unassigned'] else 'off'}",
+        f" · *queue drain*: {'on' if s['drain_unassigned'] else 'off'}"
+        f" · *wait*: {s['sticky_wait_minutes']} min · *claim*: {s['claim_minutes']} min",
         f"*Online*: {online}",
         f"*Open load*: {load}",
-        f"*Unassigned queue*: {s['queue']} · *links held*: {s['links']}",
+        f"*Unassigned queue*: {s['queue']} · *held for their agent*: {s['held']} · *links held*: {s['links']}",
         f"*Failed deliveries*: {s['failed_deliveries']} · *outbox backlog*: {s['outbox_backlog']}",
     ]
     if s["slack_alarm"]:

@@ -30,6 +30,16 @@ class OutboxStatements:
             self.enqueue(kind, payload)
         return recent is None
 
+    def remember_message(self, decision_id: int, channel: str, ts: str) -> None:
+        """Where a decision's DM was posted (kept so the DM can be updated later)."""
+        self.q.later("INSERT INTO slack_message (decision_id, channel, ts) VALUES (:d, :channel, :ts) "
+                     "ON CONFLICT (decision_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts",
+                     d=decision_id, channel=channel, ts=ts)
+
+    def message_of(self, decision_id: int) -> tuple[str, str] | None:
+        row = self.q.one("SELECT channel, ts FROM slack_message WHERE decision_id = :d", d=decision_id)
+        return (row[0], row[1]) if row else None
+
     def any_due(self, kinds: frozenset[OutboxKind], now: datetime) -> bool:
         marks, params = self._kinds(kinds)
         return self.q.one(f"SELECT 1 FROM outbox WHERE state = 'pending' AND kind IN ({marks}) AND "
@@ -86,10 +96,13 @@ class OutboxStatements:
                                        .where(OUTBOX.c.state == str(OutboxState.PENDING),
                                               OUTBOX.c.last_error.in_(sorted(alarms)))
                                        .group_by(OUTBOX.c.last_error)).all())
-        queue = self.q.core(select(func.count()).select_from(conversation)
-                            .where(conversation.c.status == str(ConversationStatus.UNASSIGNED))).scalar()
+        waiting = dict(self.q.core(select(conversation.c.status, func.count())
+                                   .where(conversation.c.status.in_([str(ConversationStatus.UNASSIGNED),
+                                                                     str(ConversationStatus.HELD)]))
+                                   .group_by(conversation.c.status)).all())
         links = self.q.core(select(func.count()).select_from(link)).scalar()
-        return Counts(queue=queue, links=links, outbox=outbox, alarms=alarmed)
+        return Counts(queue=waiting.get(ConversationStatus.UNASSIGNED, 0), links=links, outbox=outbox,
+                      alarms=alarmed, held=waiting.get(ConversationStatus.HELD, 0))
 
     @staticmethod
     def _kinds(kinds: frozenset[OutboxKind]) -> tuple[str, dict]:

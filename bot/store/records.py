@@ -14,11 +14,28 @@ class ConversationStatus(StrEnum):
     ASSIGNED = "assigned"
     UNASSIGNED = "unassigned"  # waiting in the Unassigned queue
     RESOLVED = "resolved"
+    HELD = "held"              # waiting for the returning customer's agent (in nobody's load, not queued)
+
+
+class Trigger(StrEnum):
+    """What made stickybot decide: recorded with every decision (the stickiness figures read it)."""
+
+    EVENT = "event"                # a chat channel's created/reopened event
+    MANUAL = "manual"              # a person moved it in the chat tool
+    DRAIN = "drain"                # an agent had room for a queued conversation
+    CAME_BACK = "came_back"        # the agent a held conversation waited for came back
+    HOLD_OVER = "hold_over"        # the wait ran out
+    TAKEN = "taken"                # an agent took it (Take it, /sticky take)
+    RELEASE = "release"            # its agent released it
+    CLAIM_LAPSE = "claim_lapse"    # its agent did not take it in time
+    DEACTIVATION = "deactivation"  # its agent was deactivated
+    SUCCESSOR = "successor"        # its agent left and named a successor
 
 
 class OutboxKind(StrEnum):
-    SLACK_HANDOFF = "slack.handoff"
-    SLACK_RELEASED = "slack.released"
+    SLACK_HANDOFF = "slack.handoff"    # a decision's DM (a handoff, a hold, a queue notice)
+    SLACK_RELEASED = "slack.released"  # the released DM, updated to say where the conversation went
+    SLACK_UPDATE = "slack.update"      # a decision's DM, updated when its hold ended or its claim lapsed
     CHATWOOT_ASSIGN = "chatwoot.assign"
     CHATWOOT_LEARN_USERS = "chatwoot.learn_users"
 
@@ -44,12 +61,20 @@ class Conversation:
     created_at: datetime | None = None
     queued_at: datetime | None = None
     queue_seq: int | None = None
+    held_since: datetime | None = None
+    held_until: datetime | None = None
+    claim_due: datetime | None = None
+    claimed_at: datetime | None = None
     stored: bool = True
 
     @property
     def holder(self) -> str | None:
         """The agent whose seat (open load) this conversation takes, if any."""
         return self.agent_id if self.status == ConversationStatus.ASSIGNED else None
+
+    @property
+    def held_for(self) -> str | None:
+        return self.agent_id if self.status == ConversationStatus.HELD else None
 
 
 @dataclass(frozen=True)
@@ -63,6 +88,12 @@ class DecisionRecord:
     reason: str
     decided_at: datetime
     event_id: str | None = None
+    trigger: str | None = None
+    is_returning: bool = False
+    window_passed: bool = False
+    miss: str | None = None
+    linked_agent: str | None = None
+    held_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +155,7 @@ class Preflight:
     settings: routing.Settings
     link: routing.Link | None            # the event's customer's link
     conversation_channel: str | None = None
+    blocked: frozenset[str] = frozenset()  # agents the event's customer must never reach
 
     @property
     def conversation_exists(self) -> bool:
@@ -136,5 +168,6 @@ class Counts:
 
     queue: int = 0
     links: int = 0
+    held: int = 0
     outbox: dict[str, int] = field(default_factory=dict)
     alarms: dict[str, int] = field(default_factory=dict)

@@ -22,15 +22,30 @@ from .runner import Runner, dt
 
 SETTINGS, DECISION, CONVERSATION = WorkspaceSettings.__table__, DecisionRow.__table__, ConversationRow.__table__
 CUSTOMER, LINK, PROCESSED = Customer.__table__, StickyLink.__table__, ProcessedEvent.__table__
-_CONVERSATION_COLUMNS = "id, customer_id, status, agent_id, team, url, channel, created_at, queued_at, queue_seq"
+_CONVERSATION_COLUMNS = ("id, customer_id, status, agent_id, team, url, channel, created_at, queued_at, queue_seq, "
+                         "held_since, held_until, claim_due, claimed_at")
+_SETTINGS_COLUMNS = "sticky_days, availability_check, drain_unassigned, sticky_wait_minutes, claim_minutes"
+_DECISION_COLUMNS = ("id, conversation_id, status, agent_id, team, rule, reason, decided_at, event_id, trigger, "
+                     "is_returning, window_passed, miss, linked_agent, held_until")
 # A seat is free when the agent is active and, if the decision relied on it, still available.
+_DECISION_VALUES = (":conv, :status, :agent, :team, :rule, :reason, :at, :event, :trigger, :returning, :passed, "
+                    ":miss, :linked, :held_until")
 _SEAT_FREE = ("active = :yes AND (:needs_room = :no OR (status = 'online' AND "
               "(max_open IS NULL OR open_load < max_open)))")
 
 
 def _conversation(row) -> Conversation:
     return Conversation(row[0], row[1], ConversationStatus(row[2]), row[3], row[4], row[5], row[6], dt(row[7]),
-                        dt(row[8]), row[9])
+                        dt(row[8]), row[9], dt(row[10]), dt(row[11]), dt(row[12]), dt(row[13]))
+
+
+def _settings(row) -> routing.Settings:
+    return routing.Settings(row[0], bool(row[1]), bool(row[2]), row[3], row[4])
+
+
+def _decision(row) -> DecisionRecord:
+    return DecisionRecord(*row[:7], dt(row[7]), row[8], row[9], bool(row[10]), bool(row[11]), row[12], row[13],
+                          dt(row[14]))
 
 
 class SqlStore(DirectoryStatements, OutboxStatements):
@@ -42,8 +57,8 @@ class SqlStore(DirectoryStatements, OutboxStatements):
     # --- settings and idempotency -------------------------------------------------------------------
 
     def settings(self) -> routing.Settings:
-        row = self.q.one("SELECT sticky_days, availability_check, drain_unassigned FROM settings WHERE id = 1")
-        return routing.Settings(row[0], bool(row[1]), bool(row[2])) if row else routing.Settings()
+        row = self.q.one(f"SELECT {_SETTINGS_COLUMNS} FROM settings WHERE id = 1")
+        return _settings(row) if row else routing.Settings()
 
     def save_settings(self, **changes) -> routing.Settings:
         if changes and self.q.core(update(SETTINGS).where(SETTINGS.c.id == 1).values(**changes)).rowcount == 0:
@@ -53,16 +68,18 @@ class SqlStore(DirectoryStatements, OutboxStatements):
     def preflight(self, key: str, conversation_id: str, customer_id: str | None,
                   alias_key: str | None = None) -> Preflight:
         row = self.q.one(
-            "SELECT s.sticky_days, s.availability_check, s.drain_unassigned, "
+            f"SELECT {_SETTINGS_COLUMNS}, "
             "(SELECT answer FROM processed_event WHERE key IN (:key, :alias) LIMIT 1), "
             "(SELECT customer_id FROM conversation WHERE id = :conv), "
             "(SELECT agent_id FROM sticky_link WHERE customer_id = :cust), "
             "(SELECT last_interaction_at FROM sticky_link WHERE customer_id = :cust), "
-            "(SELECT channel FROM conversation WHERE id = :conv) "
-            "FROM settings s WHERE s.id = 1", key=key, alias=alias_key or key, conv=conversation_id,
+            "(SELECT channel FROM conversation WHERE id = :conv), "
+            "(SELECT 1 FROM customer_block WHERE customer_id = :cust LIMIT 1) "
+            "FROM settings WHERE id = 1", key=key, alias=alias_key or key, conv=conversation_id,
             cust=customer_id)
-        link = routing.Link(row[5], dt(row[6])) if row[5] is not None else None
-        return Preflight(row[3], row[4], routing.Settings(row[0], bool(row[1]), bool(row[2])), link, row[7])
+        link = routing.Link(row[7], dt(row[8])) if row[7] is not None else None
+        blocked = self.blocked(customer_id) if row[10] is not None else frozenset()
+        return Preflight(row[5], row[6], _settings(row), link, row[9], blocked)
 
     def prune_processed(self, before: datetime, batch: int) -> int:
         """Delete up to `batch` idempotency keys received before `before` (their events can no longer return:
@@ -85,13 +102,16 @@ class SqlStore(DirectoryStatements, OutboxStatements):
     #   between conversations queued at the same `queued_at`.
 
     def record_decision(self, conversation_id: str, decision: Decision, at: datetime, event_id: str | None,
-                        *, rotation: bool) -> int | None:
+                        *, rotation: bool, trigger: str) -> int | None:
         """Record `decision`; for an assignment, first take a seat with its agent (open load + 1, and its place
         in the rotation when `rotation`). The seat is taken only if the agent is still active, and still
         available when the decision relied on that; the agent's row stays locked until commit. None: the seat
         was gone (another transaction took it), nothing was written, decide again."""
         values = dict(conv=conversation_id, status=str(decision.status), agent=decision.agent, team=decision.team,
-                      rule=str(decision.rule), reason=decision.reason, at=self.q.ts(at), event=event_id)
+                      rule=str(decision.rule), reason=decision.reason, at=self.q.ts(at), event=event_id,
+                      trigger=str(trigger), returning=decision.returning, passed=decision.window_passed,
+                      miss=str(decision.miss) if decision.miss else None, linked=decision.linked_agent,
+                      held_until=self.q.ts(decision.held_until))
         if self.q.pg:
             return self._record_pg(decision, rotation, values)
         seq = self.q.one("SELECT coalesce(max(id), 0) + 1 FROM decision")[0]
@@ -101,14 +121,11 @@ class SqlStore(DirectoryStatements, OutboxStatements):
                 f"WHERE id = :agent AND {_SEAT_FREE} RETURNING id",
                 agent=decision.agent, seq=seq, rotation=rotation, needs_room=decision.needs_room, yes=True, no=False):
             return None
-        self.q.run("INSERT INTO decision (id, conversation_id, status, agent_id, team, rule, reason, decided_at, "
-                   "event_id) VALUES (:seq, :conv, :status, :agent, :team, :rule, :reason, :at, :event)",
-                   seq=seq, **values)
+        self.q.run(f"INSERT INTO decision ({_DECISION_COLUMNS}) VALUES (:seq, {_DECISION_VALUES})", seq=seq, **values)
         return seq
 
     def _record_pg(self, decision: Decision, rotation: bool, values: dict) -> int | None:
-        insert = ("INSERT INTO decision (id, conversation_id, status, agent_id, team, rule, reason, decided_at, "
-                  "event_id) SELECT d.id, :conv, :status, :agent, :team, :rule, :reason, :at, :event FROM d")
+        insert = f"INSERT INTO decision ({_DECISION_COLUMNS}) SELECT d.id, {_DECISION_VALUES} FROM d"
         if not decision.assigned:
             return self.q.one(f"WITH d AS (SELECT nextval('decision_id_seq') AS id) {insert} RETURNING id",
                               **values)[0]
@@ -123,20 +140,26 @@ class SqlStore(DirectoryStatements, OutboxStatements):
         self.q.later("UPDATE agent SET open_load = open_load - 1 WHERE id = :agent", agent=agent_id)
 
     def decision(self, decision_id: int) -> DecisionRecord | None:
-        row = self.q.one("SELECT id, conversation_id, status, agent_id, team, rule, reason, decided_at, event_id "
-                         "FROM decision WHERE id = :id", id=decision_id)
-        return DecisionRecord(*row[:7], dt(row[7]), row[8]) if row else None
+        row = self.q.one(f"SELECT {_DECISION_COLUMNS} FROM decision WHERE id = :id", id=decision_id)
+        return _decision(row) if row else None
 
     def decisions(self, conversation_id: str) -> list[DecisionRecord]:
-        rows = self.q.core(select(*DECISION.c).where(DECISION.c.conversation_id == conversation_id)
-                           .order_by(DECISION.c.id))
-        return [DecisionRecord(r.id, r.conversation_id, r.status, r.agent_id, r.team, r.rule, r.reason,
-                               dt(r.decided_at), r.event_id) for r in rows]
+        rows = self.q.all(f"SELECT {_DECISION_COLUMNS} FROM decision WHERE conversation_id = :conv ORDER BY id",
+                          conv=conversation_id)
+        return [_decision(r) for r in rows]
+
+    def decision_before(self, conversation_id: str, decision_id: int | None) -> DecisionRecord | None:
+        """The conversation's decision just before decision `decision_id` (None: its latest)."""
+        if decision_id is None:
+            return self.last_decision(conversation_id)
+        row = self.q.one(f"SELECT {_DECISION_COLUMNS} FROM decision WHERE conversation_id = :conv AND id < :d "
+                         "ORDER BY id DESC LIMIT 1", conv=conversation_id, d=decision_id)
+        return _decision(row) if row else None
 
     def last_decision(self, conversation_id: str) -> DecisionRecord | None:
-        row = self.q.one("SELECT id, conversation_id, status, agent_id, team, rule, reason, decided_at, event_id "
-                         "FROM decision WHERE conversation_id = :conv ORDER BY id DESC LIMIT 1", conv=conversation_id)
-        return DecisionRecord(*row[:7], dt(row[7]), row[8]) if row else None
+        row = self.q.one(f"SELECT {_DECISION_COLUMNS} FROM decision WHERE conversation_id = :conv "
+                         "ORDER BY id DESC LIMIT 1", conv=conversation_id)
+        return _decision(row) if row else None
 
     # --- conversations and the queue -------------------------------------------------------------------
 
@@ -149,16 +172,19 @@ class SqlStore(DirectoryStatements, OutboxStatements):
         q = self.q
         values = dict(id=conv.id, customer=conv.customer_id, status=str(conv.status), agent=conv.agent_id,
                       team=conv.team, url=conv.url, queued_at=q.ts(conv.queued_at), queue_seq=conv.queue_seq,
-                      now=q.ts(self.clock.now()))
+                      now=q.ts(self.clock.now()), held_since=q.ts(conv.held_since), held_until=q.ts(conv.held_until),
+                      claim_due=q.ts(conv.claim_due), claimed_at=q.ts(conv.claimed_at))
         if conv.stored:
             q.later("UPDATE conversation SET customer_id = :customer, status = :status, agent_id = :agent, "
-                    "team = :team, url = :url, queued_at = :queued_at, queue_seq = :queue_seq, updated_at = :now "
-                    "WHERE id = :id", **values)
+                    "team = :team, url = :url, queued_at = :queued_at, queue_seq = :queue_seq, updated_at = :now, "
+                    "held_since = :held_since, held_until = :held_until, claim_due = :claim_due, "
+                    "claimed_at = :claimed_at WHERE id = :id", **values)
             return
         # A concurrent first delivery of the same conversation fails here and is run again as a duplicate.
         q.later("INSERT INTO conversation (id, customer_id, status, agent_id, team, url, channel, created_at, "
-                "queued_at, queue_seq, updated_at) VALUES (:id, :customer, :status, :agent, :team, :url, :channel, "
-                ":created_at, :queued_at, :queue_seq, :now)",
+                "queued_at, queue_seq, updated_at, held_since, held_until, claim_due, claimed_at) VALUES (:id, "
+                ":customer, :status, :agent, :team, :url, :channel, :created_at, :queued_at, :queue_seq, :now, "
+                ":held_since, :held_until, :claim_due, :claimed_at)",
                 channel=conv.channel, created_at=q.ts(conv.created_at), **values)
         conv.stored = True
 
@@ -171,21 +197,63 @@ class SqlStore(DirectoryStatements, OutboxStatements):
 
     def queue_for(self, agent_id: str, teams: list[str], limit: int | None,
                   linked_since: datetime | None) -> list[Conversation]:
-        """Queued conversations `agent_id` may take, in the order it takes them: first those whose customer is
-        linked to it by a link touched since `linked_since` (None: no preference), then oldest first. Locked;
-        those another transaction holds are skipped."""
+        """Queued conversations `agent_id` may take (not left out of them, not blocked for their customer), in
+        the order it takes them: first those whose customer is linked to it by a link touched since
+        `linked_since` (None: no preference), then oldest first. Locked; those another transaction holds are
+        skipped."""
         marks = ", ".join(f":t{n}" for n in range(len(teams)))
         eligible = f"(c.team IS NULL OR c.team IN ({marks}))" if teams else "c.team IS NULL"
         own = "l.agent_id = :agent AND l.last_interaction_at >= :since" if linked_since is not None else "1 = 0"
         sql = (f"SELECT {', '.join('c.' + c for c in _CONVERSATION_COLUMNS.split(', '))} FROM conversation c "
                f"LEFT JOIN sticky_link l ON l.customer_id = c.customer_id WHERE c.status = 'unassigned' AND "
-               f"{eligible} ORDER BY CASE WHEN {own} THEN 0 ELSE 1 END, c.queued_at, c.queue_seq"
+               f"{eligible} AND NOT EXISTS (SELECT 1 FROM left_out x WHERE x.conversation_id = c.id AND "
+               "x.agent_id = :agent) AND NOT EXISTS (SELECT 1 FROM customer_block b WHERE "
+               "b.customer_id = c.customer_id AND b.agent_id = :agent) "
+               f"ORDER BY CASE WHEN {own} THEN 0 ELSE 1 END, c.queued_at, c.queue_seq"
                + (" LIMIT :limit" if limit is not None else ""))
         if self.q.pg:
             sql += " FOR UPDATE OF c SKIP LOCKED"
         rows = self.q.all(sql, agent=agent_id, since=self.q.ts(linked_since), limit=limit,
                           **{f"t{n}": t for n, t in enumerate(teams)})
         return [_conversation(r) for r in rows]
+
+    def held_for(self, agent_id: str, limit: int | None) -> list[Conversation]:
+        """Conversations held for `agent_id`, the longest waiting first; locked, skipping those another
+        transaction holds."""
+        sql = (f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE status = 'held' AND agent_id = :agent "
+               "ORDER BY held_since, id" + (" LIMIT :limit" if limit is not None else ""))
+        rows = self.q.all(self.q.locking(sql, skip_locked=True), agent=agent_id, limit=limit)
+        return [_conversation(r) for r in rows]
+
+    def holds_due(self, now: datetime, limit: int) -> list[Conversation]:
+        """Held conversations whose wait is over; locked, skipping those another transaction holds."""
+        sql = (f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE status = 'held' AND held_until <= :now "
+               "ORDER BY held_until, id LIMIT :limit")
+        return [_conversation(r) for r in self.q.all(self.q.locking(sql, skip_locked=True), now=self.q.ts(now),
+                                                     limit=limit)]
+
+    def claims_due(self, now: datetime, limit: int) -> list[Conversation]:
+        """Assigned conversations not claimed by their deadline; locked, skipping those another holds."""
+        sql = (f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE status = 'assigned' AND claim_due <= :now "
+               "AND claimed_at IS NULL ORDER BY claim_due, id LIMIT :limit")
+        return [_conversation(r) for r in self.q.all(self.q.locking(sql, skip_locked=True), now=self.q.ts(now),
+                                                     limit=limit)]
+
+    def held(self) -> list[Conversation]:
+        rows = self.q.all(f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE status = 'held' "
+                          "ORDER BY held_since, id")
+        return [_conversation(r) for r in rows]
+
+    def left_out(self, conversation_id: str) -> frozenset[str]:
+        rows = self.q.all("SELECT agent_id FROM left_out WHERE conversation_id = :conv", conv=conversation_id)
+        return frozenset(r[0] for r in rows)
+
+    def leave_out(self, conversation_id: str, agent_id: str) -> None:
+        self.q.later("INSERT INTO left_out (conversation_id, agent_id) VALUES (:conv, :agent) "
+                     "ON CONFLICT DO NOTHING", conv=conversation_id, agent=agent_id)
+
+    def clear_left_out(self, conversation_id: str) -> None:
+        self.q.later("DELETE FROM left_out WHERE conversation_id = :conv", conv=conversation_id)
 
     def queue(self) -> list[Conversation]:
         rows = self.q.all(f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE status = 'unassigned' "
@@ -223,6 +291,10 @@ class SqlStore(DirectoryStatements, OutboxStatements):
         """Move the link's time forward to `at` when it points at `agent_id`."""
         self.q.later("UPDATE sticky_link SET last_interaction_at = :at WHERE customer_id = :c AND agent_id = :agent "
                      "AND last_interaction_at < :at", at=self.q.ts(at), c=customer_id, agent=agent_id)
+
+    def blocked(self, customer_id: str) -> frozenset[str]:
+        rows = self.q.all("SELECT agent_id FROM customer_block WHERE customer_id = :c", c=customer_id)
+        return frozenset(r[0] for r in rows)
 
     def expire_links(self, older_than: datetime, batch: int) -> int:
         stale = select(LINK.c.customer_id).where(LINK.c.last_interaction_at < older_than).limit(batch)

@@ -110,6 +110,11 @@ def get_unassigned():
     return jsonify(_read(conversations.unassigned))
 
 
+@bp.get("/held")
+def get_held():
+    return jsonify(_read(conversations.held))
+
+
 @bp.get("/customers/<customer_id>")
 def get_customer(customer_id):
     return jsonify(_read(lambda s: customers.customer(s, customer_id, _now())))

@@ -96,15 +96,19 @@ def test_patching_an_unknown_agent_is_404(client):
 
 def test_settings_are_read_and_patched(client):
     assert client.api("GET", "/api/settings").get_json() == {"sticky_days": 7, "availability_check": True,
-                                                             "drain_unassigned": True}
+                                                             "drain_unassigned": True, "sticky_wait_minutes": 0,
+                                                             "claim_minutes": 0}
     r = client.api("PATCH", "/api/settings", {"sticky_days": 30, "availability_check": False})
-    assert r.get_json() == {"sticky_days": 30, "availability_check": False, "drain_unassigned": True}
+    assert r.get_json() == {"sticky_days": 30, "availability_check": False, "drain_unassigned": True,
+                            "sticky_wait_minutes": 0, "claim_minutes": 0}
     assert client.api("GET", "/api/settings").get_json()["sticky_days"] == 30
 
 
 @pytest.mark.parametrize("body", [{"sticky_days": -1}, {"sticky_days": 366}, {"sticky_days": "7"},
                                   {"sticky_days": 7.5}, {"sticky_days": True}, {"availability_check": "on"},
-                                  {"sticky_days": None}, {"window": 3}])
+                                  {"sticky_days": None}, {"window": 3}, {"sticky_wait_minutes": -1},
+                                  {"sticky_wait_minutes": 1441}, {"claim_minutes": 241}, {"claim_minutes": "5"},
+                                  {"sticky_days": 3, "claim_minutes": 500}])
 def test_bad_settings_are_refused_and_nothing_changes(client, body):
     r = client.api("PATCH", "/api/settings", body)
     assert r.status_code == 422 and r.get_json()["details"]

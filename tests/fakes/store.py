@@ -40,6 +40,9 @@ class FakeStore:
     links: dict[str, routing.Link] = field(default_factory=dict)
     processed: dict[str, str] = field(default_factory=dict)
     outbox: list[_Row] = field(default_factory=list)
+    blocks: set[tuple[str, str]] = field(default_factory=set)        # (customer, agent)
+    left: set[tuple[str, str]] = field(default_factory=set)          # (conversation, agent)
+    messages: dict[int, tuple[str, str]] = field(default_factory=dict)
     info: dict = field(default_factory=dict)
 
     # --- arranging (tests only) ----------------------------------------------------------------------
@@ -66,8 +69,9 @@ class FakeStore:
 
     def preflight(self, key, conversation_id, customer_id, alias_key=None) -> Preflight:
         conv = self.conversations.get(conversation_id)
-        return Preflight(self.processed.get(key) or self.processed.get(alias_key), conv.customer_id if conv else None, self.settings_,
-                         self.links.get(customer_id), conv.channel if conv else None)
+        return Preflight(self.processed.get(key) or self.processed.get(alias_key), conv.customer_id if conv else None,
+                         self.settings_, self.links.get(customer_id), conv.channel if conv else None,
+                         self.blocked(customer_id))
 
     def mark_processed(self, key, conversation_id, answer) -> None:
         if key in self.processed:
@@ -132,7 +136,7 @@ class FakeStore:
 
     # --- seats and decisions ------------------------------------------------------------------------------
 
-    def record_decision(self, conversation_id, decision: Decision, at, event_id, *, rotation) -> int | None:
+    def record_decision(self, conversation_id, decision: Decision, at, event_id, *, rotation, trigger) -> int | None:
         seq = len(self.decisions_) + 1
         if decision.assigned:
             agent = self.agents_.get(decision.agent)
@@ -141,7 +145,10 @@ class FakeStore:
             self.agents_[agent.id] = replace(agent, open_load=agent.open_load + 1,
                                              last_assigned=seq if rotation else agent.last_assigned)
         self.decisions_.append(DecisionRecord(seq, conversation_id, str(decision.status), decision.agent,
-                                              decision.team, str(decision.rule), decision.reason, at, event_id))
+                                              decision.team, str(decision.rule), decision.reason, at, event_id,
+                                              str(trigger), decision.returning, decision.window_passed,
+                                              str(decision.miss) if decision.miss else None, decision.linked_agent,
+                                              decision.held_until))
         return seq
 
     def free_seat(self, agent_id) -> None:
@@ -153,6 +160,10 @@ class FakeStore:
 
     def decisions(self, conversation_id):
         return [d for d in self.decisions_ if d.conversation_id == conversation_id]
+
+    def decision_before(self, conversation_id, decision_id):
+        found = [d for d in self.decisions(conversation_id) if decision_id is None or d.id < decision_id]
+        return found[-1] if found else None
 
     def last_decision(self, conversation_id):
         found = self.decisions(conversation_id)
@@ -179,9 +190,38 @@ class FakeStore:
             link = self.links.get(c.customer_id)
             return linked_since is not None and link is not None and link.agent_id == agent_id \
                 and link.last_interaction_at >= linked_since
-        eligible = [c for c in self.queue() if c.team is None or c.team in teams]
+        eligible = [c for c in self.queue() if (c.team is None or c.team in teams)
+                    and (c.id, agent_id) not in self.left and (c.customer_id, agent_id) not in self.blocks]
         ordered = sorted(eligible, key=lambda c: (0 if own(c) else 1, c.queued_at, c.queue_seq))
         return ordered if limit is None else ordered[:limit]
+
+    def held_for(self, agent_id, limit):
+        found = sorted((c for c in self._in(ConversationStatus.HELD) if c.agent_id == agent_id),
+                       key=lambda c: (c.held_since, c.id))
+        return found if limit is None else found[:limit]
+
+    def holds_due(self, now, limit):
+        return sorted((c for c in self._in(ConversationStatus.HELD) if c.held_until <= now),
+                      key=lambda c: (c.held_until, c.id))[:limit]
+
+    def claims_due(self, now, limit):
+        return sorted((c for c in self._in(ConversationStatus.ASSIGNED) if c.claim_due is not None
+                       and c.claim_due <= now and c.claimed_at is None), key=lambda c: (c.claim_due, c.id))[:limit]
+
+    def held(self):
+        return sorted(self._in(ConversationStatus.HELD), key=lambda c: (c.held_since, c.id))
+
+    def _in(self, status):
+        return [copy.copy(c) for c in self.conversations.values() if c.status == status]
+
+    def left_out(self, conversation_id):
+        return frozenset(a for c, a in self.left if c == conversation_id)
+
+    def leave_out(self, conversation_id, agent_id) -> None:
+        self.left.add((conversation_id, agent_id))
+
+    def clear_left_out(self, conversation_id) -> None:
+        self.left = {(c, a) for c, a in self.left if c != conversation_id}
 
     def queue(self):
         return sorted((copy.copy(c) for c in self.conversations.values()
@@ -195,6 +235,9 @@ class FakeStore:
     def remember_customer(self, customer_id, name, email) -> None:
         before = self.customers.get(customer_id) or CustomerRecord(customer_id)
         self.customers[customer_id] = CustomerRecord(customer_id, name or before.name, email or before.email)
+
+    def blocked(self, customer_id):
+        return frozenset(a for c, a in self.blocks if c == customer_id)
 
     def link(self, customer_id):
         return self.links.get(customer_id)
@@ -230,6 +273,12 @@ class FakeStore:
     def enqueue(self, kind, payload) -> None:
         self.outbox.append(_Row(len(self.outbox) + 1, OutboxKind(kind), json.loads(json.dumps(payload)), self.now,
                                 next_attempt_at=self.now))
+
+    def remember_message(self, decision_id, channel, ts) -> None:
+        self.messages[decision_id] = (channel, ts)
+
+    def message_of(self, decision_id):
+        return self.messages.get(decision_id)
 
     def enqueue_unless_recent(self, kind, payload, now, within_s) -> bool:
         if any(r.kind == kind and r.created_at > now - timedelta(seconds=within_s) for r in self.outbox):
@@ -275,4 +324,5 @@ class FakeStore:
         for row in self.outbox:
             if row.state == OutboxState.PENDING and row.last_error in alarms:
                 alarmed[row.last_error] = alarmed.get(row.last_error, 0) + 1
-        return Counts(queue=len(self.queue()), links=len(self.links), outbox=by_state, alarms=alarmed)
+        return Counts(queue=len(self.queue()), links=len(self.links), outbox=by_state, alarms=alarmed,
+                      held=len(self.held()))

@@ -255,7 +255,7 @@ def test_giving_a_conversation_back_to_an_agent_stickybot_chose_earlier_is_a_rea
     post(client, created(assignee={"id": 7, "name": "Ana", "type": "user"}, assignee_type="User"))
     clock.set(datetime.fromtimestamp(sample("conversation_created")["updated_at"] + 30, timezone.utc))
     rt.db.transact(lambda store: assignment.reroute(store, store.conversation("chatwoot:1:118", for_update=True),
-                                                    rt.clock.now(), "ana", "ana released it"))
+                                                    rt.clock.now(), "ana", "ana released it", "release"))
     assert client.api("GET", "/api/conversations/chatwoot:1:118").get_json()["agent"] == "bruno"
     back = sample("conversation_updated_assignee")  # later, a person gives it back to Ana (user 7) in Chatwoot
     back["updated_at"] = sample("conversation_created")["updated_at"] + 60
@@ -294,7 +294,7 @@ def test_the_echo_of_our_own_write_is_ignored(client, rt, cw):
     # stickybot then moves it on (ana released it); the late echo of the first write must not pull it back
     from bot.service import assignment
     rt.db.transact(lambda store: assignment.reroute(store, store.conversation("chatwoot:1:118", for_update=True),
-                                                    rt.clock.now(), "ana", "ana released it"))
+                                                    rt.clock.now(), "ana", "ana released it", "release"))
     r = post(client, sample("conversation_updated_assignee")).get_json()
     assert r["status"] == "ignored" and "echo" in r["reason"]
     assert client.api("GET", "/api/conversations/chatwoot:1:118").get_json()["agent"] == "bruno"

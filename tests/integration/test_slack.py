@@ -301,13 +301,14 @@ def test_bad_days_are_refused_with_what_to_type_and_nothing_changes(client, text
     assert client.api("GET", "/api/settings").get_json()["sticky_days"] == 7
 
 
-@pytest.mark.parametrize("text", ["days 3", "check off", "forget cust_42"])
+@pytest.mark.parametrize("text", ["days 3", "check off", "forget cust_42", "wait 10", "claim 5"])
 def test_non_admins_are_refused(client, slack, text):
     client.agent("alice")
     client.event()
     assert "Only stickybot admins" in say(client, "U_NOBODY", text)
     assert client.api("GET", "/api/settings").get_json() == {"sticky_days": 7, "availability_check": True,
-                                                             "drain_unassigned": True}
+                                                             "drain_unassigned": True, "sticky_wait_minutes": 0,
+                                                             "claim_minutes": 0}
     assert client.api("GET", "/api/customers/cust_42").get_json()["sticky"] is not None
 
 

@@ -49,10 +49,10 @@ def assign(agent: str, rule=Rule.DEFAULT, needs_room=True) -> Decision:
 
 def test_a_seat_is_taken_only_while_the_agent_has_room(db):
     seed(db, AgentRecord("alice", "Alice", status=Status.ONLINE, max_open=1))
-    first = db.transact(lambda s: s.record_decision("c1", assign("alice"), T0, None, rotation=True))
-    second = db.transact(lambda s: s.record_decision("c2", assign("alice"), T0, None, rotation=True))
+    first = db.transact(lambda s: s.record_decision("c1", assign("alice"), T0, None, rotation=True, trigger="event"))
+    second = db.transact(lambda s: s.record_decision("c2", assign("alice"), T0, None, rotation=True, trigger="event"))
     forced = db.transact(lambda s: s.record_decision("c3", assign("alice", Rule.EXPLICIT_AGENT, False), T0, None,
-                                                     rotation=True))
+                                                     rotation=True, trigger="event"))
     assert first is not None and second is None and forced is not None
     alice = db.transact(lambda s: s.agent("alice"))
     assert (alice.open_load, alice.last_assigned) == (2, forced)
@@ -61,9 +61,10 @@ def test_a_seat_is_taken_only_while_the_agent_has_room(db):
 
 def test_rotation_is_the_decision_order_and_a_manual_move_does_not_count(db):
     seed(db, AgentRecord("alice", "Alice", status=Status.ONLINE), AgentRecord("bob", "Bob", status=Status.ONLINE))
-    one = db.transact(lambda s: s.record_decision("c1", assign("alice"), T0, None, rotation=True))
-    two = db.transact(lambda s: s.record_decision("c2", assign("bob"), T0, None, rotation=True))
-    db.transact(lambda s: s.record_decision("c3", assign("alice", Rule.MANUAL, False), T0, None, rotation=False))
+    one = db.transact(lambda s: s.record_decision("c1", assign("alice"), T0, None, rotation=True, trigger="event"))
+    two = db.transact(lambda s: s.record_decision("c2", assign("bob"), T0, None, rotation=True, trigger="event"))
+    db.transact(lambda s: s.record_decision("c3", assign("alice", Rule.MANUAL, False), T0, None, rotation=False,
+                                            trigger="manual"))
     agents = {a.id: a.last_assigned for a in db.transact(lambda s: s.agents())}
     assert one < two and agents == {"alice": one, "bob": two}
 

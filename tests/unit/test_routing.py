@@ -186,16 +186,16 @@ HOLD_CASES = [
     ("hold: an available linked agent gets it at once",
      dict(team="billing"), WAIT, link("alice"), directory(), ("assigned", "alice", "billing", Rule.STICKY)),
     ("hold over: rule 3's fallbacks with the event's team, without the linked agent",
-     dict(team="billing", waited=True), WAIT, link("alice"), directory(agent("alice", "billing", status="away")),
+     dict(team="billing", waited_for="alice"), WAIT, link("alice"), directory(agent("alice", "billing", status="away")),
      ("assigned", "bob", "billing", Rule.STICKY_TEAM)),
     ("hold over: from the linked agent's teams when the event has none",
-     dict(waited=True), WAIT, link("bob"), directory(agent("bob", "billing", "vip", status="away")),
+     dict(waited_for="bob"), WAIT, link("bob"), directory(agent("bob", "billing", "vip", status="away")),
      ("assigned", "alice", None, Rule.STICKY_TEAMS)),
     ("hold over: the linked agent is left out even if it is back",
-     dict(team="billing", waited=True), WAIT, link("alice"), directory(),
+     dict(team="billing", waited_for="alice"), WAIT, link("alice"), directory(),
      ("assigned", "bob", "billing", Rule.STICKY_TEAM)),
     ("hold over: nobody else: Unassigned",
-     dict(team="vip", waited=True), WAIT, link("bob"), directory(agent("bob", "billing", "vip", status="away")),
+     dict(team="vip", waited_for="bob"), WAIT, link("bob"), directory(agent("bob", "billing", "vip", status="away")),
      ("unassigned", None, "vip", Rule.UNASSIGNED)),
 ]
 BLOCK_CASES = [
@@ -248,7 +248,7 @@ def test_a_hold_lasts_the_wait_from_the_events_time_and_says_so():
 
 
 def test_after_a_hold_the_reason_says_the_customer_waited():
-    d = decide(event(team="billing", waited=True), WAIT, link("alice"), directory())
+    d = decide(event(team="billing", waited_for="alice"), WAIT, link("alice"), directory())
     assert "waited for alice, who did not come back in time" in render(d.reason, "cust_42")
 
 

@@ -95,6 +95,7 @@ def test_why_escapes_ids_agents_and_reasons():
 
 def test_status_escapes_agent_ids_and_slack_errors():
     answer = words.status({"sticky_days": 7, "availability_check": True, "drain_unassigned": True,
+                           "sticky_wait_minutes": 0, "claim_minutes": 0, "held": 0,
                            "online": [HOSTILE], "open_load": {HOSTILE: 2}, "queue": 0, "links": 0,
                            "failed_deliveries": 0, "outbox_backlog": 0, "slack_alarm": {HOSTILE: 1}})
     assert "<" not in answer and ">" not in answer and answer.count(ESCAPED) == 3

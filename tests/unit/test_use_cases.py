@@ -172,12 +172,12 @@ def test_the_seat_is_taken_once_even_if_the_agent_filled_up_meanwhile(store):
     original = store.record_decision
     calls = []
 
-    def filled_first(conversation_id, decision, when, event_id, *, rotation):
+    def filled_first(conversation_id, decision, when, event_id, *, rotation, trigger):
         if not calls and decision.agent == "alice":
             agent = store.agents_["alice"]
             store.agents_["alice"] = agent.__class__(**{**agent.__dict__, "open_load": 1})  # someone else won
         calls.append(decision.agent)
-        return original(conversation_id, decision, when, event_id, rotation=rotation)
+        return original(conversation_id, decision, when, event_id, rotation=rotation, trigger=trigger)
 
     store.record_decision = filled_first
     answer = events.handle(store, created(team="billing"))
