@@ -12,7 +12,7 @@ from .runtime import Runtime
 from . import metrics, slack
 from .outbox import Kind
 from .service.chatwoot import ChatwootSender
-from .web import admin, chatwoot, errors, health, webhooks
+from .web import admin, chatwoot, errors, health, ids, webhooks
 
 
 def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
@@ -30,6 +30,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
         rt.extra_senders[Kind.CHATWOOT_ASSIGN] = ChatwootSender(rt, rt.chatwoot).send
     errors.install(app)
     metrics.install(app)
+    ids.install(app)
     for bp in (health.bp, metrics.bp, webhooks.bp, chatwoot.bp, admin.bp, slack.bp):
         app.register_blueprint(bp)
     logging.getLogger("stickybot").debug("app created")
