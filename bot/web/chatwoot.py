@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import time
 
 from flask import Blueprint, jsonify, request
@@ -10,12 +9,12 @@ from flask import Blueprint, jsonify, request
 from integrations import signing
 from integrations.chatwoot import webhook
 from integrations.inbound import Inbound
-from integrations.widget import nul_field
 
-from ..errors import ErrorCode, Invalid, NotConfigured, StickyError, Unauthorized
+from ..errors import ErrorCode, Invalid, NotConfigured, Unauthorized
 from ..runtime import runtime
 from ..service import chatwoot, events
 from ..service.chatwoot import remember_users
+from .body import read_json
 from .webhooks import read_body
 
 bp = Blueprint("chatwoot", __name__)
@@ -32,14 +31,9 @@ def chatwoot_event():
     body = read_body(MAX_BODY)
     _authenticate(cfg, body)
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise StickyError("the body is not JSON", code=ErrorCode.INVALID_JSON) from None
-    bad = nul_field(payload)
-    if bad is not None:
-        raise Invalid(f"{bad} contains a NUL character, which cannot be stored",
-                      details=[{"field": bad, "message": "contains a NUL character"}])
-    happening = webhook.read(payload, cfg.chatwoot_account_id)
+        happening = webhook.read(read_json(body), cfg.chatwoot_account_id)
+    except webhook.Unfit as exc:
+        raise Invalid(f"the delivery does not fit Chatwoot's format: {exc}", details=exc.details) from None
     if happening.what == webhook.What.IGNORE:
         return jsonify(chatwoot.answer_ignored(happening, happening.reason))
     if cfg.chatwoot_account_id and happening.account_id != cfg.chatwoot_account_id:
