@@ -71,4 +71,6 @@ def _escape(segment: str, keep_slash: bool = False) -> str:
 def install(app: Flask) -> None:
     """Register the `id` converter (before any route uses it) and the middleware."""
     app.url_map.converters["id"] = IdConverter
+    # `//` is an empty id, not a typo to redirect: `/api/teams//x` must not become a PUT to team `x`.
+    app.url_map.merge_slashes = False
     app.wsgi_app = RawPath(app.wsgi_app)

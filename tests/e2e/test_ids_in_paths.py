@@ -141,3 +141,10 @@ def test_stickybot_serve_keeps_encoded_slashes_in_ids(db_url, tmp_path):
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+
+
+def test_an_empty_segment_is_not_merged_into_another_id(app, client):
+    before = snapshot(app)
+    status, body = Http(client.http).json("PUT", "/api/teams//x", {"name": "X"})
+    assert status == 404 and body["error"] == "not_found"
+    assert snapshot(app) == before
