@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import time
 
 from flask import Blueprint, jsonify, request
@@ -10,7 +11,7 @@ from integrations import signing
 from integrations.chatwoot import webhook
 from integrations.inbound import Inbound
 
-from ..errors import ErrorCode, Invalid, NotConfigured, Unauthorized
+from ..errors import ErrorCode, Invalid, NotConfigured, StickyError, Unauthorized
 from ..runtime import runtime
 from ..service import chatwoot, events
 from ..service.chatwoot import remember_users
@@ -18,6 +19,7 @@ from .body import read_json
 from .webhooks import read_body
 
 bp = Blueprint("chatwoot", __name__)
+_DELIVERY_ID = re.compile(r"[!-~]{1,128}")
 MAX_BODY = 256 * 1024  # Chatwoot payloads carry the conversation and its last message
 
 
@@ -40,8 +42,8 @@ def chatwoot_event():
         return jsonify(chatwoot.answer_ignored(happening, f"account {happening.account_id} is not ours"))
     if happening.account_id is None:
         return jsonify(chatwoot.answer_ignored(happening, "no account id; set CHATWOOT_ACCOUNT_ID"))
+    key = chatwoot.delivery_key(_delivery_id(), body)
     _learn_unknown_user(rt, happening)
-    key = chatwoot.delivery_key(request.headers.get("X-Chatwoot-Delivery"), body)
     with rt.db.read() as session:
         inbound = chatwoot.to_inbound(session, happening, key, cfg.chatwoot_url)
     if not isinstance(inbound, Inbound):
@@ -65,6 +67,14 @@ def _authenticate(cfg, body: bytes) -> None:
                        time.time(), "sha256", "X-Chatwoot-Timestamp", "X-Chatwoot-Signature")
     except signing.SignatureError as exc:
         raise Unauthorized(str(exc), code=ErrorCode.STALE_TIMESTAMP if exc.stale else ErrorCode.BAD_SIGNATURE) from None
+
+
+def _delivery_id() -> str | None:
+    """X-Chatwoot-Delivery, the key a delivery is applied once by: Chatwoot sends a UUID."""
+    value = (request.headers.get("X-Chatwoot-Delivery") or "").strip() or None
+    if value is not None and not _DELIVERY_ID.fullmatch(value):
+        raise StickyError("X-Chatwoot-Delivery must be 1-128 printable ASCII characters (Chatwoot sends a UUID)")
+    return value
 
 
 def _trusted_source(address: str | None, sources: frozenset[str]) -> bool:

@@ -123,3 +123,19 @@ def test_a_conversation_without_an_id_is_ignored(client, cw):
     del payload["id"]
     r = post(client, payload)
     assert r.status_code == 200 and r.get_json()["status"] == "ignored" and "conversation id" in r.get_json()["reason"]
+
+
+@pytest.mark.parametrize("delivery", ["x" * 129, "é" * 300, "a\u0000b", "tab\there"])
+def test_a_delivery_id_chatwoot_would_never_send_is_400_and_stores_nothing(app, client, cw, delivery):
+    team_of_agents(client)
+    before = snapshot(app)
+    r = post(client, created(), delivery=delivery)
+    assert r.status_code == 400 and "X-Chatwoot-Delivery" in r.get_json()["message"]
+    assert snapshot(app) == before
+
+
+def test_a_delivery_id_of_128_characters_is_taken_and_deduplicates(client, cw):
+    team_of_agents(client)
+    first = post(client, created(), delivery="d" * 128).get_json()
+    assert first["status"] == "assigned"
+    assert post(client, created(), delivery="d" * 128).get_json() == {**first, "duplicate": True}
