@@ -148,3 +148,19 @@ def test_an_empty_segment_is_not_merged_into_another_id(app, client):
     status, body = Http(client.http).json("PUT", "/api/teams//x", {"name": "X"})
     assert status == 404 and body["error"] == "not_found"
     assert snapshot(app) == before
+
+
+def test_routes_with_segments_after_an_id_split_on_the_raw_slashes_only():
+    from flask import Flask, jsonify
+
+    from bot.web import ids
+    app = Flask("segments")
+    ids.install(app)
+
+    @app.get("/api/customers/<id:customer_id>/blocks/<id:agent_id>")
+    def block(customer_id, agent_id):
+        return jsonify([customer_id, agent_id])
+
+    http = app.test_client()
+    assert http.get("/api/customers/acme%2Fada/blocks/bob%2F%252F").get_json() == ["acme/ada", "bob/%2F"]
+    assert http.get("/api/customers/acme/ada/blocks/bob").status_code == 404
