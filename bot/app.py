@@ -10,7 +10,7 @@ from .clock import Clock
 from .config import Config
 from .runtime import Runtime
 from .slack import app as slack_app
-from .web import admin, chatwoot, errors, health, webhooks
+from .web import admin, chatwoot, errors, health, ids, webhooks
 
 
 def create_app(config: Config | dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
@@ -25,6 +25,7 @@ def create_app(config: Config | dict[str, Any] | None = None, clock: Clock | Non
     app.extensions["stickybot"] = rt
     errors.install(app)
     metrics.install(app)
+    ids.install(app)
     for bp in (health.bp, metrics.bp, webhooks.bp, chatwoot.bp, admin.bp):
         app.register_blueprint(bp)
     slack_app.install(app, rt)

@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import StrEnum
+
+# The times an event may carry: later ones would overflow the dates computed from them (a link's expiry), and no
+# channel has a reason to send either end.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 
 
 class Author(StrEnum):

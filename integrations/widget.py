@@ -1,14 +1,14 @@
 """Our own signed event format (CONTRACT.md section 3), parsed into an Inbound event."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
-from .inbound import Author, EventType, Inbound
+from . import jsonbody
+from .inbound import EARLIEST, LATEST, Author, EventType, Inbound
 
 MAX_BODY = 64 * 1024
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128)]
@@ -88,7 +88,13 @@ class WidgetEvent(_Strict):
             raise ValueError("must be an ISO 8601 string with a time zone, e.g. 2026-11-24T10:00:00Z") from None
         if moment.tzinfo is None:
             raise ValueError("needs a time zone (end it with Z or +00:00)")
-        return moment.astimezone(timezone.utc)
+        try:
+            moment = moment.astimezone(timezone.utc)
+        except OverflowError:  # 9999-12-31T23:59-01:00 and the like: outside years 1-9999 in UTC
+            moment = LATEST
+        if not EARLIEST <= moment < LATEST:
+            raise ValueError("must be from 1970-01-01 up to 2100-01-01 (UTC)")
+        return moment
 
 
 class SchemaError(Exception):
@@ -101,9 +107,11 @@ class SchemaError(Exception):
 def parse(body: bytes) -> Inbound:
     """Raise ValueError (not JSON) or SchemaError (wrong shape); return the event otherwise."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError("the body is not JSON; send the event as a JSON object") from None
+        data = jsonbody.loads(body)
+    except jsonbody.TooDeep as exc:
+        raise SchemaError(exc.details) from None
+    except jsonbody.NotJson as exc:
+        raise ValueError(exc.message) from None
     if not isinstance(data, dict):
         raise SchemaError([{"field": "(body)", "message": "must be a JSON object"}])
     bad = nul_field(data)

@@ -7,6 +7,7 @@ import os
 import shutil
 import time
 import uuid
+from urllib.parse import quote
 
 from contextlib import contextmanager
 
@@ -121,14 +122,14 @@ class StickyClient:
         return self.http.open(path, method=method, json=body, headers=headers)
 
     def team(self, team_id, name=None):
-        r = self.api("PUT", f"/api/teams/{team_id}", {"name": name or team_id.title()})
+        r = self.api("PUT", f"/api/teams/{quote(team_id, safe='')}", {"name": name or team_id.title()})
         assert r.status_code in (200, 201), r.get_json()
         return r.get_json()
 
     def agent(self, agent_id, *teams, status="online", max_open=None, email=None, slack=None):
         for team in teams:
             self.team(team)
-        r = self.api("PUT", f"/api/agents/{agent_id}", {
+        r = self.api("PUT", f"/api/agents/{quote(agent_id, safe='')}", {
             "name": agent_id.title(), "email": email, "slack_user_id": slack, "teams": list(teams),
             "status": status, "max_open": max_open})
         assert r.status_code in (200, 201), r.get_json()
@@ -143,6 +144,12 @@ def event_body(type="conversation.created", id=None, at="2026-11-24T10:00:00Z", 
         body["customer"] = {"id": customer, "name": "Ada Lovelace", "email": "ada@example.com"}
     body.update(extra)
     return body
+
+
+def snapshot(app) -> dict:
+    """Everything stored: every row of every table, in a stable order."""
+    with app.extensions["stickybot"].db.engine.connect() as conn:
+        return {t: sorted(tuple(map(str, row)) for row in conn.execute(text(f"SELECT * FROM {t}"))) for t in TABLES}
 
 
 def pytest_report_header(config):

@@ -15,7 +15,10 @@ from ..errors import Conflict, Invalid, NotFound
 from ..store import AgentRecord, ConversationStatus, Store, TeamRecord, Trigger
 from . import assignment
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^/\s]+$")]
+# Team and agent ids take any character a chat channel's event may carry (`/` and spaces included; NUL, which
+# no database stores, is refused with the whole body), as long as they fit their 128-character columns.
+Id = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+MAX_INT = 2**31 - 1  # the integer columns (max_open) are 32-bit on PostgreSQL
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Email = Annotated[str, StringConstraints(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
 
@@ -34,7 +37,7 @@ class AgentIn(_Strict):
     slack_user_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     teams: list[Id] = Field(default_factory=list)
     status: Literal["online", "away", "offline"] = "offline"
-    max_open: Annotated[int, Field(ge=1)] | None = None
+    max_open: Annotated[int, Field(ge=1, le=MAX_INT)] | None = None
 
 
 class SettingsIn(_Strict):
@@ -182,6 +185,7 @@ def update_settings(store: Store, **fields) -> dict:
 
 
 def _check_id(value: str, what: str) -> None:
-    if not value or len(value) > 128 or any(c.isspace() for c in value):
-        raise Invalid(f"a {what} id is 1-128 characters without spaces",
-                      details=[{"field": "id", "message": "1-128 characters, no spaces"}])
+    """An id from a URL or a file: 1-128 characters of any kind but NUL (a `/` is sent as %2F in a URL)."""
+    if not value or len(value) > 128 or "\x00" in value:
+        raise Invalid(f"a {what} id is 1-128 characters, without NUL",
+                      details=[{"field": "id", "message": "must be 1-128 characters, without NUL"}])

@@ -21,6 +21,8 @@ def register(app: App, rt: Runtime) -> None:
 
 
 def answer(rt: Runtime, user_id: str, text: str) -> str:
+    if "\x00" in user_id:  # Slack never sends one, and no database can look it up
+        return "Your Slack user id could not be read; nothing changed."
     cmd = parse(text)
     if cmd.error:
         return cmd.error if cmd.name != "help" else f"{cmd.error}\n{HELP}"

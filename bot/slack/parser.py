@@ -62,6 +62,8 @@ def parse(text: str | None) -> Command:
         return Command("status")
     if head in ("why", "forget", "take"):
         what = "CUSTOMER_ID" if head == "forget" else "CONVERSATION_ID"
+        if len(args) == 1 and "\x00" in args[0]:
+            return Command(head, error="An id cannot contain a NUL character.")
         if len(args) == 1:
             return Command(head, args[0])
         return Command(head, error=f"Type `/sticky {head} {what}`, with one id.")

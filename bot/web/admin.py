@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import hmac
-import json
 
 from flask import Blueprint, jsonify, request
 
-from ..errors import ErrorCode, NotConfigured, StickyError, Unauthorized
+from ..errors import Invalid, NotConfigured, Unauthorized
 from ..runtime import runtime
 from ..service import conversations, customers, directory
+from .body import read_json
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
 
@@ -24,14 +24,20 @@ def _authenticate():
         raise Unauthorized("send Authorization: Bearer <STICKY_ADMIN_TOKEN>")
 
 
+@bp.before_request
+def _check_ids():
+    """Ids come from the path (`<id:...>`, so `/` arrives as %2F); none can hold a NUL, which no database stores."""
+    for name, value in (request.view_args or {}).items():
+        if "\x00" in value:
+            raise Invalid(f"the {name.replace('_', ' ')} in the path contains a NUL character (%00); no id can",
+                          details=[{"field": name, "message": "contains a NUL character"}])
+
+
 def _body():
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise StickyError("the body is not JSON; send a JSON object", code=ErrorCode.INVALID_JSON) from None
+    return read_json(raw)
 
 
 def _write(work):
@@ -49,7 +55,7 @@ def _now():
     return runtime().clock.now()
 
 
-@bp.put("/teams/<team_id>")
+@bp.put("/teams/<id:team_id>")
 def put_team(team_id):
     body = _body()
     team, created = _write(lambda s: directory.put_team(s, team_id, body))
@@ -61,20 +67,20 @@ def list_teams():
     return jsonify(_read(directory.teams))
 
 
-@bp.put("/agents/<agent_id>")
+@bp.put("/agents/<id:agent_id>")
 def put_agent(agent_id):
     body = _body()
     agent, created = _write(lambda s: directory.put_agent(s, agent_id, body, _now()))
     return jsonify(agent), 201 if created else 200
 
 
-@bp.patch("/agents/<agent_id>")
+@bp.patch("/agents/<id:agent_id>")
 def patch_agent(agent_id):
     body = _body()
     return jsonify(_write(lambda s: directory.patch_agent(s, agent_id, body, _now())))
 
 
-@bp.delete("/agents/<agent_id>")
+@bp.delete("/agents/<id:agent_id>")
 def delete_agent(agent_id):
     return jsonify(_write(lambda s: directory.deactivate_agent(s, agent_id, _now())))
 
@@ -84,7 +90,7 @@ def list_agents():
     return jsonify(_read(directory.agents))
 
 
-@bp.get("/agents/<agent_id>")
+@bp.get("/agents/<id:agent_id>")
 def get_agent(agent_id):
     return jsonify(_read(lambda s: directory.agent(s, agent_id)))
 
@@ -100,7 +106,7 @@ def patch_settings():
     return jsonify(_write(lambda s: directory.patch_settings(s, body)))
 
 
-@bp.get("/conversations/<conversation_id>")
+@bp.get("/conversations/<id:conversation_id>")
 def get_conversation(conversation_id):
     return jsonify(_read(lambda s: conversations.conversation(s, conversation_id)))
 
@@ -115,11 +121,11 @@ def get_held():
     return jsonify(_read(conversations.held))
 
 
-@bp.get("/customers/<customer_id>")
+@bp.get("/customers/<id:customer_id>")
 def get_customer(customer_id):
     return jsonify(_read(lambda s: customers.customer(s, customer_id, _now())))
 
 
-@bp.delete("/customers/<customer_id>")
+@bp.delete("/customers/<id:customer_id>")
 def forget_customer(customer_id):
     return jsonify(customers.erase(runtime().db, customer_id, _now()))

@@ -2,21 +2,22 @@
 from __future__ import annotations
 
 import ipaddress
-import json
+import re
 import time
 
 from flask import Blueprint, jsonify, request
 
 from integrations import signing
 from integrations.chatwoot import webhook
-from integrations.widget import nul_field
 
 from ..errors import ErrorCode, Invalid, NotConfigured, StickyError, Unauthorized
 from ..runtime import runtime
 from ..service import chatwoot
+from .body import read_json
 from .webhooks import read_body
 
 bp = Blueprint("chatwoot", __name__)
+_DELIVERY_ID = re.compile(r"[!-~]{1,128}")
 # Chatwoot's largest delivery, from its source (app/models/message.rb, Conversations::EventDataPresenter):
 # a message's `content` and `processed_message_content` are each at most 150,000 characters; `message_created`
 # carries the content 3 times (`content`, and the conversation's last message's `content` and
@@ -38,21 +39,16 @@ def chatwoot_event():
     body = read_body(MAX_BODY, "Chatwoot deliveries")
     _authenticate(cfg, body)
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise StickyError("the body is not JSON", code=ErrorCode.INVALID_JSON) from None
-    bad = nul_field(payload)
-    if bad is not None:
-        raise Invalid(f"{bad} contains a NUL character, which cannot be stored",
-                      details=[{"field": bad, "message": "contains a NUL character"}])
-    happening = webhook.read(payload, cfg.chatwoot_account_id)
+        happening = webhook.read(read_json(body), cfg.chatwoot_account_id)
+    except webhook.Unfit as exc:
+        raise Invalid(f"the delivery does not fit Chatwoot's format: {exc}", details=exc.details) from None
     if happening.what == webhook.What.IGNORE:
         return jsonify(chatwoot.answer_ignored(happening, happening.reason))
     if cfg.chatwoot_account_id and happening.account_id != cfg.chatwoot_account_id:
         return jsonify(chatwoot.answer_ignored(happening, f"account {happening.account_id} is not ours"))
     if happening.account_id is None:
         return jsonify(chatwoot.answer_ignored(happening, "no account id; set CHATWOOT_ACCOUNT_ID"))
-    keys = chatwoot.delivery_keys(request.headers.get("X-Chatwoot-Delivery"),
+    keys = chatwoot.delivery_keys(_delivery_id(),
                                   request.headers.get("X-Chatwoot-Timestamp"), body)
     answer = rt.db.transact(lambda store: chatwoot.receive(store, happening, keys, cfg.chatwoot_url,
                                                            rt.clock.now()))
@@ -74,6 +70,14 @@ def _authenticate(cfg, body: bytes) -> None:
                        time.time(), "sha256", "X-Chatwoot-Timestamp", "X-Chatwoot-Signature")
     except signing.SignatureError as exc:
         raise Unauthorized(str(exc), code=ErrorCode.STALE_TIMESTAMP if exc.stale else ErrorCode.BAD_SIGNATURE) from None
+
+
+def _delivery_id() -> str | None:
+    """X-Chatwoot-Delivery, the key a delivery is applied once by: Chatwoot sends a UUID."""
+    value = (request.headers.get("X-Chatwoot-Delivery") or "").strip() or None
+    if value is not None and not _DELIVERY_ID.fullmatch(value):
+        raise StickyError("X-Chatwoot-Delivery must be 1-128 printable ASCII characters (Chatwoot sends a UUID)")
+    return value
 
 
 def _trusted_source(address: str | None, sources: frozenset[str]) -> bool:

@@ -2,13 +2,41 @@
 
 Shapes follow Chatwoot 4.12+ (account webhooks, API-inbox webhooks, agent bots). Status changes carry
 `changed_attributes: null`, so a reopen is recognised from the status stickybot last saw, not from the payload.
+
+Values Chatwoot never sends, field by field (Chatwoot does not retry a webhook, so the answer is for whoever
+reads its log):
+- A delivery that can never apply -> `What.IGNORE` with a reason (the endpoint answers 200 "ignored"): an event
+  stickybot does not route, a message that is not the customer's, a bot's conversation, no conversation id. Only
+  the fields needed to tell are read.
+- A field stickybot reads, present with a value of the wrong type or out of range -> `Unfit` naming the field
+  (422, nothing stored). Absent or null means "not given", and the mapping's fallback applies.
+  - Ids (`id`, `account.id`, `messages[].account_id`, `meta.sender.id`, `meta.assignee.id`, `meta.team.id`,
+    `conversation.id`, `sender.id`): whole numbers from 1 to 2^31-1, as Chatwoot's PostgreSQL integer ids (and
+    the columns that remember them here) are. `true` is not a number.
+  - Times (`created_at`, `updated_at`, `last_activity_at`, `conversation.updated_at`): unix seconds (integer or
+    float) or an ISO 8601 string (UTC when it has no zone), from 1970 to 2100. 0 means "not set" (Chatwoot writes
+    0 for a time it does not have): the next source is used, then the server's clock. Milliseconds are refused
+    with a message that says so.
+  - Objects (`account`, `meta`, `meta.sender`, `meta.assignee`, `meta.team`, `conversation`, `sender`) are
+    objects; `messages` is a list; `changed_attributes` a list or an object; `event` and `status` are strings.
+  - Texts that are stored or shown (contact `name` and `email`, team `name`) are strings without NUL characters
+    or unpaired surrogates, which no database stores.
+- A text longer than its column: a contact's name is cut to 200 characters (it is only shown); an e-mail over
+  320 characters (no address can be that long) is dropped; a team name only feeds a 128-character slug.
+Fields stickybot does not read (message content, custom attributes, ...) are never looked at.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any
+
+from integrations.inbound import EARLIEST, LATEST
+
+MAX_ID = 2**31 - 1
+NAME_MAX, EMAIL_MAX = 200, 320
 
 
 class What(StrEnum):
@@ -18,6 +46,14 @@ class What(StrEnum):
     ASSIGNED = "assigned"        # someone set a (user) assignee
     MESSAGE = "message"          # the customer wrote
     IGNORE = "ignore"
+
+
+class Unfit(ValueError):
+    """A field stickybot reads holds a value Chatwoot never sends."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field} {message}")
+        self.details = [{"field": field, "message": message}]
 
 
 @dataclass(frozen=True)
@@ -41,44 +77,44 @@ class Happening:
 
 
 def read(payload: Any, fallback_account: str | None = None) -> Happening:
+    """What the payload says happened; raises Unfit (see the module's rules)."""
     if not isinstance(payload, dict):
         return Happening(What.IGNORE, "not a JSON object")
     event = payload.get("event")
+    if event is not None and not isinstance(event, str):
+        raise Unfit("event", "must be a string, e.g. conversation_created")
     if event == "message_created":
         return _message(payload, fallback_account)
     if event in ("conversation_created", "conversation_status_changed", "conversation_updated"):
         return _conversation(payload, event, fallback_account)
-    return Happening(What.IGNORE, f"stickybot does not act on '{event}' events")
+    shown = event if event is None or len(event) <= 64 else event[:64] + "..."
+    return Happening(What.IGNORE, f"stickybot does not act on '{shown}' events")
 
 
 def _conversation(p: dict, event: str, fallback_account: str | None) -> Happening:
-    conv_id = p.get("id")
-    if not isinstance(conv_id, int):
+    conv_id = _id(p.get("id"), "id")
+    if conv_id is None:
         return Happening(What.IGNORE, "the payload has no conversation id")
-    meta = p.get("meta") if isinstance(p.get("meta"), dict) else {}
-    assignee = meta.get("assignee") if isinstance(meta.get("assignee"), dict) else None
-    is_bot = meta.get("assignee_type") == "AgentBot" or (assignee or {}).get("type") == "agent_bot"
-    team = meta.get("team") if isinstance(meta.get("team"), dict) else None
-    base = dict(
-        account_id=_account(p, fallback_account), conversation=conv_id, contact=_contact(meta.get("sender")),
-        assignee=None if is_bot or assignee is None else _int(assignee.get("id")), assignee_is_bot=is_bot,
-        team=(_int(team.get("id")), str(team.get("name") or "")) if team and _int(team.get("id")) is not None else None,
-    )
-    status = p.get("status")
+    meta = _object(p.get("meta"), "meta") or {}
+    base = dict(account_id=_account(p, fallback_account, ""), conversation=conv_id,
+                contact=_contact(meta.get("sender"), "meta.sender"), team=_team(meta.get("team")),
+                **_assignee(meta))
+    status = _text(p.get("status"), "status")
     if event == "conversation_created":
         if status == "resolved":
             return Happening(What.IGNORE, "created already resolved (blocked contact)", **base)
-        return Happening(What.CREATED, occurred_at=_epoch(p.get("created_at")) or _epoch(p.get("updated_at")), **base)
-    at = _epoch(p.get("updated_at")) or _epoch(p.get("last_activity_at"))
+        at = _moment(p.get("created_at"), "created_at") or _moment(p.get("updated_at"), "updated_at")
+        return Happening(What.CREATED, occurred_at=at, **base)
+    at = _moment(p.get("updated_at"), "updated_at") or _moment(p.get("last_activity_at"), "last_activity_at")
     changed = _changes(p.get("changed_attributes"))
     if event == "conversation_status_changed" or "status" in changed:
         if status == "resolved":
             return Happening(What.RESOLVED, occurred_at=at, **base)
         if status in ("open", "pending"):
             return Happening(What.OPENED, occurred_at=at, **base)
-        return Happening(What.IGNORE, f"status '{status}' needs no routing", **base)
+        return Happening(What.IGNORE, f"status '{(status or '')[:32]}' needs no routing", **base)
     if "assignee_id" in changed or "assignee_agent_bot_id" in changed:
-        if is_bot:
+        if base["assignee_is_bot"]:
             return Happening(What.IGNORE, "an agent bot took the conversation", **base)
         if base["assignee"] is None:
             return Happening(What.IGNORE, "the conversation was unassigned in Chatwoot", **base)
@@ -87,31 +123,56 @@ def _conversation(p: dict, event: str, fallback_account: str | None) -> Happenin
 
 
 def _message(p: dict, fallback_account: str | None) -> Happening:
-    conv = p.get("conversation") if isinstance(p.get("conversation"), dict) else {}
     if p.get("message_type") != "incoming" or p.get("private") is True:
         return Happening(What.IGNORE, "only the customer's own messages count")
-    if not isinstance(conv.get("id"), int):
+    conv = _object(p.get("conversation"), "conversation") or {}
+    conv_id = _id(conv.get("id"), "conversation.id")
+    if conv_id is None:
         return Happening(What.IGNORE, "the message has no conversation id")
-    meta = conv.get("meta") if isinstance(conv.get("meta"), dict) else {}
-    return Happening(What.MESSAGE, account_id=_account(p, fallback_account) or _account(conv, fallback_account),
-                     conversation=conv["id"], contact=_contact(meta.get("sender") or p.get("sender")),
-                     occurred_at=_iso(p.get("created_at")) or _epoch(conv.get("updated_at")))
+    meta = _object(conv.get("meta"), "conversation.meta") or {}
+    sender = ("conversation.meta.sender", meta.get("sender")) if meta.get("sender") else ("sender", p.get("sender"))
+    at = _moment(p.get("created_at"), "created_at") or _moment(conv.get("updated_at"), "conversation.updated_at")
+    return Happening(What.MESSAGE, conversation=conv_id, contact=_contact(sender[1], sender[0]), occurred_at=at,
+                     account_id=_account(p, None, "") or _account(conv, fallback_account, "conversation."))
 
 
-def _account(p: dict, fallback: str | None) -> str | None:
-    account = p.get("account")
-    if isinstance(account, dict) and account.get("id") is not None:
-        return str(account["id"])
-    for message in p.get("messages") or []:
+def _assignee(meta: dict) -> dict:
+    assignee = _object(meta.get("assignee"), "meta.assignee")
+    is_bot = meta.get("assignee_type") == "AgentBot" or (assignee or {}).get("type") == "agent_bot"
+    user = None if is_bot or assignee is None else _id(assignee.get("id"), "meta.assignee.id")
+    return {"assignee": user, "assignee_is_bot": is_bot}
+
+
+def _team(value: Any) -> tuple[int, str] | None:
+    team = _object(value, "meta.team")
+    if team is None:
+        return None
+    team_id = _id(team.get("id"), "meta.team.id")
+    return None if team_id is None else (team_id, _text(team.get("name"), "meta.team.name") or "")
+
+
+def _account(p: dict, fallback: str | None, prefix: str) -> str | None:
+    account = _object(p.get("account"), f"{prefix}account")
+    if account is not None and account.get("id") is not None:
+        return str(_id(account["id"], f"{prefix}account.id"))
+    messages = p.get("messages")
+    if messages is not None and not isinstance(messages, list):
+        raise Unfit(f"{prefix}messages", "must be a list")
+    for n, message in enumerate(messages or []):
         if isinstance(message, dict) and message.get("account_id") is not None:
-            return str(message["account_id"])
+            return str(_id(message["account_id"], f"{prefix}messages.{n}.account_id"))
     return fallback
 
 
-def _contact(sender: Any) -> Contact | None:
-    if not isinstance(sender, dict) or sender.get("id") is None:
+def _contact(value: Any, where: str) -> Contact | None:
+    sender = _object(value, where)
+    contact_id = None if sender is None else _id(sender.get("id"), f"{where}.id")
+    if contact_id is None:
         return None
-    return Contact(str(sender["id"]), sender.get("name") or None, sender.get("email") or None)
+    name = _text(sender.get("name"), f"{where}.name")
+    email = _text(sender.get("email"), f"{where}.email")
+    return Contact(str(contact_id), (name or None) and name[:NAME_MAX],
+                   email if email and len(email) <= EMAIL_MAX else None)
 
 
 def _changes(value: Any) -> set[str]:
@@ -119,24 +180,61 @@ def _changes(value: Any) -> set[str]:
         return {key for item in value if isinstance(item, dict) for key in item}
     if isinstance(value, dict):
         return set(value)
-    return set()
+    if value is None:
+        return set()
+    raise Unfit("changed_attributes", "must be a list of changes or an object")
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _object(value: Any, field: str) -> dict | None:
+    if value is None or isinstance(value, dict):
+        return value
+    raise Unfit(field, "must be an object")
 
 
-def _epoch(value: Any) -> datetime | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return datetime.fromtimestamp(value, timezone.utc)
-    return None
+def _id(value: Any, field: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID:
+        return value
+    raise Unfit(field, f"must be a whole number from 1 to {MAX_ID}")
 
 
-def _iso(value: Any) -> datetime | None:
+def _text(value: Any, field: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Unfit(field, "must be a string")
+    if "\x00" in value:
+        raise Unfit(field, "contains a NUL character, which cannot be stored")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Unfit(field, "contains an unpaired surrogate (\\ud800-\\udfff), which cannot be stored") from None
+    return value
+
+
+def _moment(value: Any, field: str) -> datetime | None:
+    """A time, or None for "not set" (null, 0)."""
+    if value is None or (value == 0 and not isinstance(value, bool)):
+        return None
     if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return _epoch(value)
+        moment = _iso(value, field)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+            and EARLIEST.timestamp() < value < LATEST.timestamp():
+        moment = datetime.fromtimestamp(value, timezone.utc)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and 1e11 < value < 1e14:
+        raise Unfit(field, "must be unix seconds; this looks like milliseconds")
+    else:
+        raise Unfit(field, "must be unix seconds or an ISO 8601 time, between 1970 and 2100")
+    return moment
+
+
+def _iso(value: str, field: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+        moment = moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    except (ValueError, OverflowError):
+        raise Unfit(field, "must be unix seconds or an ISO 8601 time, between 1970 and 2100") from None
+    if not EARLIEST < moment < LATEST:
+        raise Unfit(field, "must be unix seconds or an ISO 8601 time, between 1970 and 2100")
+    return moment

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import func
+from sqlmodel import select
 
+from bot.models import OutboxRow
 from integrations.signing import sign
 from tests.conftest import ADMIN_TOKEN, WEBHOOK_SECRET, StickyClient, event_body
 from tests.fakes.slack import FakeSlack
@@ -87,6 +90,11 @@ def queue_handoffs(app, n: int) -> None:
         client.event(conversation=f"c{i}", customer=f"cust{i}")
 
 
+def pending(app) -> int:
+    """Outbox rows not yet sent (nor given up on), claimed or not."""
+    return app.extensions["stickybot"].db.read(lambda store: store.counts().outbox.get("pending", 0))
+
+
 def delivered(slack) -> list[str]:
     return [json.loads(next(e for b in p["blocks"] if b["type"] == "actions" for e in b["elements"])["value"])["c"]
             for p in slack.posts("U_ALICE")]
@@ -99,9 +107,8 @@ def test_two_workers_on_one_database_deliver_every_handoff_exactly_once(app, db_
     workers = [subprocess.Popen([str(BIN), "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
                for _ in range(2)]
     try:
-        assert wait_until(lambda: len(slack.posts()) >= 80, timeout=60)
-        time.sleep(1.0)  # a double would show up now
-    finally:
+        assert wait_until(lambda: len(slack.posts()) >= 80 and not pending(app), timeout=60)
+    finally:  # stopped before counting: a double sent late would be in the fake Slack by then
         for w in workers:
             w.send_signal(signal.SIGTERM)
         outputs = [w.communicate(timeout=30)[0].decode() for w in workers]
@@ -166,8 +173,7 @@ def test_a_killed_workers_rows_are_delivered_by_another_after_the_lease(app, db_
     doomed.wait()
     survivor = subprocess.Popen([str(BIN), "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        assert wait_until(lambda: len(slack.posts()) >= 10, timeout=30)
-        time.sleep(0.5)
+        assert wait_until(lambda: len(slack.posts()) >= 10 and not pending(app), timeout=30)
     finally:
         survivor.send_signal(signal.SIGTERM)
         survivor.communicate(timeout=30)

@@ -11,6 +11,7 @@ import pytest
 import responses
 
 from bot import create_app
+from integrations import signing
 from integrations.signing import sign
 from tests.conftest import orm, StickyClient, make_config
 
@@ -76,11 +77,26 @@ def created(**meta) -> dict:
 
 # --- authenticity -----------------------------------------------------------------------------
 
+def verify_sample(secret: str, body: bytes, signature: str) -> None:
+    """The check the endpoint makes, at the moment the sample was signed."""
+    stamp = sample("signature_example")["headers"]["X-Chatwoot-Timestamp"]
+    signing.verify(secret, stamp, signature, body, int(stamp), "sha256", "X-Chatwoot-Timestamp", "X-Chatwoot-Signature")
+
+
 def test_chatwoots_sample_signature_verifies():
     vector = sample("signature_example")
-    stamp = vector["headers"]["X-Chatwoot-Timestamp"]
-    assert "sha256=" + sign(vector["secret"], stamp, vector["raw_body"].encode()) == \
-        vector["headers"]["X-Chatwoot-Signature"]
+    verify_sample(vector["secret"], vector["raw_body"].encode(), vector["headers"]["X-Chatwoot-Signature"])
+
+
+@pytest.mark.parametrize("change", ["body", "secret", "signature"])
+def test_chatwoots_sample_with_anything_changed_does_not_verify(change):
+    vector = sample("signature_example")
+    body, secret, signature = vector["raw_body"].encode(), vector["secret"], vector["headers"]["X-Chatwoot-Signature"]
+    body = body.replace(b"Maria", b"Mario") if change == "body" else body
+    secret = secret[:-1] if change == "secret" else secret
+    signature = signature[:-1] + ("0" if signature[-1] != "0" else "1") if change == "signature" else signature
+    with pytest.raises(signing.SignatureError):
+        verify_sample(secret, body, signature)
 
 
 def test_the_sample_body_signed_now_is_routed(client, cw):

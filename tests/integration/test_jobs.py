@@ -1,6 +1,8 @@
 """The scheduler's jobs: link expiry, queue sweep, exclusivity, concurrent outbox delivery."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 
@@ -49,20 +51,20 @@ def test_expiry_keeps_links_while_stickiness_is_off(app, client):
     assert jobs.expire_links(db) == 0 and links(db) == {"c0"}
 
 
-def test_expiry_of_100000_links_runs_in_batches(app):
+def test_expiry_of_100000_links_runs_in_batches(app, monkeypatch):
     db = app.extensions["stickybot"].db
     add_links(db, *[timedelta(days=8)] * 100_000)
     add_links(db, *[timedelta(days=1)] * 10, prefix="fresh")
     batches = []
     original = db.transact
 
-    def counting(work, attempts=6):
+    def counting(work, *args, **kwargs):
         batches.append(1)
-        return original(work, attempts)
+        return original(work, *args, **kwargs)
 
-    db.transact = counting
+    monkeypatch.setattr(db, "transact", counting)
     assert jobs.expire_links(db, batch=5000) == 100_000
-    db.transact = original
+    monkeypatch.undo()
     assert len(batches) >= 100_000 // 5000
     assert links(db) == {f"fresh{n}" for n in range(10)}
 
@@ -123,6 +125,72 @@ def test_on_postgresql_the_lock_holds_across_connections(app):
                 assert got is False
     finally:
         other.dispose()
+
+
+CONTENDER = """
+import sys
+from bot import jobs
+from bot.db import Database
+db = Database(sys.argv[1])
+with jobs.exclusive(db, "sweep_queue") as mine:
+    print("held" if mine else "refused", flush=True)
+    sys.stdin.readline()
+print("left", flush=True)
+sys.stdin.readline()
+db.dispose()
+"""
+
+
+class Contender:
+    """Another process (its own connections, its own thread locks) entering `exclusive` for the same job."""
+
+    def __init__(self, url: str):
+        self.proc = subprocess.Popen([sys.executable, "-c", CONTENDER, url], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+
+    def says(self) -> str:
+        return self.proc.stdout.readline().strip()
+
+    def go_on(self) -> None:
+        self.proc.stdin.write("\n")
+        self.proc.stdin.flush()
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+
+
+@pytest.mark.skipif(not PG_URL, reason="the lock across processes is PostgreSQL's advisory lock")
+def test_on_postgresql_a_job_held_by_another_process_is_refused_here_until_it_ends(app):
+    db = app.extensions["stickybot"].db
+    other = Contender(PG_URL)
+    try:
+        assert other.says() == "held"
+        with jobs.exclusive(db, "sweep_queue") as mine:
+            assert mine is False
+        other.go_on()
+        assert other.says() == "left"  # the block ended; the process (and its connection) is still there
+        with jobs.exclusive(db, "sweep_queue") as mine:
+            assert mine is True
+    finally:
+        other.close()
+
+
+@pytest.mark.skipif(not PG_URL, reason="the lock across processes is PostgreSQL's advisory lock")
+def test_on_postgresql_a_job_held_here_is_refused_to_another_process(app):
+    db = app.extensions["stickybot"].db
+    with jobs.exclusive(db, "sweep_queue") as mine:
+        assert mine is True
+        other = Contender(PG_URL)
+        try:
+            assert other.says() == "refused"
+        finally:
+            other.close()
+    after = Contender(PG_URL)
+    try:
+        assert after.says() == "held"
+    finally:
+        after.close()
 
 
 def test_concurrent_deliverers_never_send_a_row_twice(db_url):
