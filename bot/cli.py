@@ -29,7 +29,8 @@ def main():
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="threads that run requests once they have arrived whole")
 @with_appcontext
 def serve(host: str, port: int, threads: int):
     """Run the web app and the scheduler in one process (migrations applied first)."""

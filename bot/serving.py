@@ -2,13 +2,15 @@
 
 gunicorn's asyncio worker parses every connection in its event loop; bot/asgi.py reads each request whole there
 and only then runs Flask on one of `threads` threads. A client that sends part of a request and goes quiet holds
-a socket, never a thread, and for at most STICKY_REQUEST_TIMEOUT_S (default 10 s): the first request on a
-connection must arrive whole by then, a later one within gunicorn's keepalive for its headers plus the same
-deadline for its body; otherwise the connection is closed (with a 408 once the headers are in).
+a socket, never a thread, and not for long: a new connection must send its first request's headers within
+STICKY_REQUEST_TIMEOUT_S (default 10 s), a kept-alive one its next request's headers within gunicorn's keepalive,
+and every body must follow its headers within STICKY_REQUEST_TIMEOUT_S; otherwise the connection is closed (with a
+408 once the headers are in).
 """
 from __future__ import annotations
 
 import os
+import resource
 
 from gunicorn.asgi.protocol import ASGIProtocol
 from gunicorn.workers import gasgi
@@ -29,6 +31,14 @@ def request_timeout_s() -> float:
         raise SystemExit(f"STICKY_REQUEST_TIMEOUT_S must be a number of seconds above 0 and at most 3600, "
                          f"not {raw!r}")
     return value
+
+
+def raise_open_file_limit() -> None:
+    """Every waiting connection holds a file descriptor: lift the soft limit (often 1024) to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 class _Protocol(ASGIProtocol):
@@ -52,6 +62,7 @@ class Worker(gasgi.ASGIWorker):
         pass  # the asyncio worker warns that it ignores `threads`: here they size the Flask pool
 
     def init_process(self):
+        raise_open_file_limit()
         _Protocol.deadline_s = request_timeout_s()
         gasgi.ASGIProtocol = _Protocol  # in this worker process: connections get the first-request deadline
         super().init_process()

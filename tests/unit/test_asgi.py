@@ -128,3 +128,15 @@ def test_a_request_timeout_that_is_not_a_sane_number_of_seconds_stops_the_server
 def test_the_request_timeout_defaults_to_ten_seconds(monkeypatch):
     monkeypatch.delenv("STICKY_REQUEST_TIMEOUT_S", raising=False)
     assert request_timeout_s() == 10.0
+
+
+@pytest.mark.parametrize("threads", ["0", "-1", "many"])
+def test_serve_refuses_a_thread_count_that_is_not_a_positive_number_and_says_which_option(tmp_path, threads):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--threads", threads],
+                                env={"DATABASE_URL": f"sqlite:///{tmp_path / 'never.db'}"})
+    assert result.exit_code == 2 and "Invalid value for '--threads'" in result.output
+    assert not (tmp_path / "never.db").exists()
