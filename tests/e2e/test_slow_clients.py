@@ -15,9 +15,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import text
-
-from bot.db import Database
 from integrations.signing import sign
 from tests.conftest import ADMIN_TOKEN, WEBHOOK_SECRET, event_body
 from tests.e2e.test_processes import BIN, env_for, free_port, wait_until
@@ -192,7 +189,7 @@ class GatedSlack(FakeSlack):
         return super().answer(method, params)
 
 
-def test_sigterm_to_the_web_process_lets_the_dm_in_flight_finish_and_record_it_sent(db_url, tmp_path):
+def test_sigterm_to_the_web_process_lets_the_dm_in_flight_finish_and_record_it_delivered(app, db_url, tmp_path):
     slack = GatedSlack().start()
     server = serve("procfile", db_url, tmp_path, WEB_CONCURRENCY=1, SLACK_BOT_TOKEN="xoxb-t",
                    SLACK_API_URL=slack.url)
@@ -209,13 +206,13 @@ def test_sigterm_to_the_web_process_lets_the_dm_in_flight_finish_and_record_it_s
     finally:
         slack.gate.set()
         slack.stop()
-    db = Database(db_url)
-    try:
-        with db.engine.connect() as conn:
-            states = conn.execute(text("SELECT state FROM outbox")).scalars().all()
-    finally:
-        db.dispose()
-    assert states == ["sent"]
+    scrape = app.test_client().get("/metrics").get_data(as_text=True)
+    assert (gauge(scrape, "stickybot_outbox_backlog"), gauge(scrape, "stickybot_outbox_failed")) == (0, 0)
+    assert len(slack.posts("U_ALICE")) == 1
+
+
+def gauge(scrape: str, name: str) -> float:
+    return float(next(l for l in scrape.splitlines() if l.startswith(name + " ")).split()[-1])
 
 
 def decisions(base: str) -> float:
