@@ -37,3 +37,13 @@ def on_exit(server):
     made = os.environ.get(_MADE)
     if made and made == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         shutil.rmtree(made, ignore_errors=True)
+
+
+def on_starting(server):
+    from bot.serving import request_timeout_s
+
+    try:
+        request_timeout_s()  # a bad STICKY_REQUEST_TIMEOUT_S stops the server here, with what to fix
+    except SystemExit:
+        on_exit(server)
+        raise

@@ -35,7 +35,9 @@ def main():
 def serve(host: str, port: int, threads: int):
     """Run the web app and the scheduler in one process (migrations applied first)."""
     from .server import serve as run_server
+    from .serving import request_timeout_s
 
+    request_timeout_s()  # a bad STICKY_REQUEST_TIMEOUT_S stops here, with what to fix, before anything starts
     migrate.upgrade(runtime().config.database_url)
     run_server(current_app._get_current_object(), host, port, threads)
 

@@ -259,3 +259,16 @@ def test_the_web_process_listens_with_gunicorns_backlog_so_a_burst_of_connection
         assert listening[0] == "LISTEN" and listening[2] == "2048"
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("kind", ["serve", "procfile"])
+def test_a_request_timeout_that_is_not_a_number_stops_the_server_at_once_saying_what_to_fix(kind, db_url, tmp_path):
+    port = free_port()
+    env = env_for(db_url, STICKY_REQUEST_TIMEOUT_S="soon", TMPDIR=tmp_path)
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    argv = [str(BIN), "serve", "--port", str(port)] if kind == "serve" else procfile_web(port, env)
+    done = subprocess.run(argv, cwd=tmp_path if kind == "serve" else ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode != 0
+    assert "STICKY_REQUEST_TIMEOUT_S must be a number of seconds" in done.stdout + done.stderr
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("stickybot-metrics")] == []
