@@ -36,12 +36,15 @@ def main():
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="threads that run requests once they have arrived whole")
 @with_appcontext
 def serve(host: str, port: int, threads: int):
     """Run the web app and the scheduler in one process (migrations applied first)."""
     from .server import serve as run_server
+    from .serving import request_timeout_s
 
+    request_timeout_s()  # a bad STICKY_REQUEST_TIMEOUT_S stops here, with what to fix, before anything starts
     migrate.upgrade(runtime().config.database_url)
     run_server(current_app._get_current_object(), host, port, threads)
 

@@ -1,10 +1,13 @@
-"""`stickybot serve`: the app under gunicorn in this process, with the scheduler beside it."""
+"""`stickybot serve`: the app under gunicorn in this process, with the scheduler beside it.
+
+One asyncio worker (bot.serving) reads each request whole before one of `threads` threads runs Flask on it."""
 from __future__ import annotations
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from .runtime import Runtime
+from .serving import WORKER_CLASS, worker_exit
 
 
 class _Embedded(BaseApplication):
@@ -30,14 +33,9 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
 
         start_in_process(app, rt)
 
-    def stopping(_server, _worker):
-        from .scheduler import stop_in_process
-
-        stop_in_process(rt)
-
     options = {
-        "bind": f"{host}:{port}", "workers": 1, "worker_class": "gthread", "threads": threads,
+        "bind": f"{host}:{port}", "workers": 1, "worker_class": WORKER_CLASS, "threads": threads,
         "accesslog": "-", "graceful_timeout": 20, "timeout": 60,
-        "post_worker_init": started, "worker_exit": stopping, "control_socket_disable": True,
+        "post_worker_init": started, "worker_exit": worker_exit, "control_socket_disable": True,
     }
     _Embedded(app, options).run()

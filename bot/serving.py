@@ -1,0 +1,98 @@
+"""How stickybot is served, by `stickybot serve` and by the Procfile's web process (gunicorn.conf.py).
+
+gunicorn's asyncio worker parses every connection in its event loop; bot/asgi.py reads each request whole there
+and only then runs Flask on one of `threads` threads. A client that sends part of a request and goes quiet holds
+a socket, never a thread, and not for long: a new connection must send its first request's headers within
+STICKY_REQUEST_TIMEOUT_S (default 10 s), a kept-alive one its next request's headers within gunicorn's keepalive,
+and every body must follow its headers within STICKY_REQUEST_TIMEOUT_S; otherwise the connection is closed (with a
+408 once the headers are in).
+"""
+from __future__ import annotations
+
+import os
+import resource
+
+from gunicorn.asgi.protocol import ASGIProtocol
+from gunicorn.workers import gasgi
+
+from .asgi import asgi_app
+
+WORKER_CLASS = "bot.serving.Worker"
+DEFAULT_REQUEST_TIMEOUT_S = 10.0
+
+
+def request_timeout_s() -> float:
+    raw = os.environ.get("STICKY_REQUEST_TIMEOUT_S", "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_REQUEST_TIMEOUT_S
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 3600:
+        raise SystemExit(f"STICKY_REQUEST_TIMEOUT_S must be a number of seconds above 0 and at most 3600, "
+                         f"not {raw!r}")
+    return value
+
+
+def raise_open_file_limit() -> None:
+    """Every waiting connection holds a file descriptor: lift the soft limit (often 1024) to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+class _Protocol(ASGIProtocol):
+    """gunicorn bounds the wait for a kept-alive connection's next request (keepalive), not the wait for its
+    first one: arm the same timer, with the request deadline, as soon as the connection opens. gunicorn
+    cancels it when the request's headers are in, as it does for keepalive."""
+
+    deadline_s = DEFAULT_REQUEST_TIMEOUT_S
+
+    def connection_made(self, transport):
+        super().connection_made(transport)
+        if self._request_ready is not None and not self._closed and self._keepalive_handle is None:
+            self._keepalive_handle = self.worker.loop.call_later(self.deadline_s, self._keepalive_timeout)
+
+
+class Worker(gasgi.ASGIWorker):
+    """gunicorn's asyncio worker running stickybot's Flask app; `threads` sizes the pool that runs Flask."""
+
+    @classmethod
+    def check_config(cls, cfg, log):
+        pass  # the asyncio worker warns that it ignores `threads`: here they size the Flask pool
+
+    def init_process(self):
+        raise_open_file_limit()
+        _Protocol.deadline_s = request_timeout_s()
+        gasgi.ASGIProtocol = _Protocol  # in this worker process: connections get the first-request deadline
+        super().init_process()
+
+    def notify(self):
+        super().notify()
+        if self.servers and not getattr(self, "_backlog_restored", False):
+            # asyncio's create_server listened again with its own default backlog (100): a burst of new
+            # connections would overflow it and wait a second for a SYN retry. Put gunicorn's back.
+            self._backlog_restored = True
+            for listener in self.sockets:
+                listener.sock.listen(self.cfg.backlog)
+
+    def load_wsgi(self):
+        self.wsgi = self.app.wsgi()  # the Flask app; worker_exit reaches its runtime through worker.wsgi
+        self.asgi = asgi_app(self.wsgi, self.cfg.threads, _Protocol.deadline_s)
+
+
+def close_app(app) -> None:
+    """On a worker's way out: stop its scheduler (if it runs one), finish or hand back the outbox rows in
+    flight, close the database."""
+    from .scheduler import stop_in_process
+
+    rt = getattr(app, "extensions", {}).get("stickybot")
+    if rt is not None:
+        stop_in_process(rt)
+
+
+def worker_exit(_server, worker) -> None:
+    """gunicorn's worker_exit hook, for `stickybot serve` and gunicorn.conf.py alike."""
+    app = getattr(worker, "wsgi", None)
+    if app is not None:
+        close_app(app)
