@@ -20,6 +20,8 @@ def create_app(config: Config | dict[str, Any] | None = None, clock: Clock | Non
         config = Config.from_env().with_(**config)
     app = Flask("stickybot")
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    # Endpoints that take more than that, as the server reading requests whole must know before Flask sees them.
+    app.config["BODY_LIMITS"] = {"/webhooks/chatwoot": chatwoot.MAX_BODY}
     app.json.sort_keys = False
     rt = Runtime(config, clock, on_commit=metrics.committed)
     app.extensions["stickybot"] = rt

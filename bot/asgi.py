@@ -35,9 +35,10 @@ class WholeRequests:
     """ASGI middleware: gathers the body in the event loop (size cap, deadline), then hands the request on
     with its body ready, so nothing behind it ever waits on a client."""
 
-    def __init__(self, app, max_body: int, timeout_s: float):
+    def __init__(self, app, max_body: int, timeout_s: float, limits: dict[str, int] | None = None):
         self.app = app
         self.max_body = max_body
+        self.limits = limits or {}  # paths allowed a larger (or smaller) body than max_body
         self.timeout_s = timeout_s
 
     async def __call__(self, scope, receive, send):
@@ -64,9 +65,10 @@ class WholeRequests:
         return await self.app(scope, replay, send)
 
     async def _body(self, scope, receive) -> bytes:
+        limit = self.limits.get(scope.get("path", ""), self.max_body)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body:
-            raise self._too_large()
+        if declared is not None and declared > limit:
+            raise self._too_large(limit)
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -74,14 +76,15 @@ class WholeRequests:
                 raise _Gone()
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:
-                raise self._too_large()
+            if size > limit:
+                raise self._too_large(limit)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    def _too_large(self) -> _Refused:
-        return _Refused(413, str(ErrorCode.TOO_LARGE), f"the body is too large: at most {self.max_body} bytes")
+    @staticmethod
+    def _too_large(limit: int) -> _Refused:
+        return _Refused(413, str(ErrorCode.TOO_LARGE), f"the body is too large: at most {limit} bytes")
 
 
 def _content_length(scope) -> int | None:
@@ -155,7 +158,8 @@ async def _lifespan(receive, send) -> None:
 
 
 def asgi_app(wsgi_app, threads: int, timeout_s: float):
-    """A Flask app as ASGI: requests read whole (at most MAX_CONTENT_LENGTH, 1 MiB when unset) within
-    `timeout_s`, then run on `threads` threads."""
+    """A Flask app as ASGI: requests read whole (at most MAX_CONTENT_LENGTH, 1 MiB when unset, or the app's own
+    limit for a path in its BODY_LIMITS) within `timeout_s`, then run on `threads` threads."""
     max_body = wsgi_app.config.get("MAX_CONTENT_LENGTH") or 1024 * 1024
-    return WholeRequests(ThreadedWSGI(wsgi_app, max(1, threads)), max_body, timeout_s)
+    return WholeRequests(ThreadedWSGI(wsgi_app, max(1, threads)), max_body, timeout_s,
+                         wsgi_app.config.get("BODY_LIMITS"))

@@ -272,3 +272,20 @@ def test_a_request_timeout_that_is_not_a_number_stops_the_server_at_once_saying_
     assert done.returncode != 0
     assert "STICKY_REQUEST_TIMEOUT_S must be a number of seconds" in done.stdout + done.stderr
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("stickybot-metrics")] == []
+
+
+def test_the_server_reads_a_chatwoot_delivery_up_to_chatwoots_own_limit_and_other_bodies_up_to_1_mib(db_url,
+                                                                                                     tmp_path):
+    from bot.web.chatwoot import MAX_BODY
+    server = serve("serve", db_url, tmp_path, CHATWOOT_WEBHOOK_SECRET="cw-secret")
+    try:
+        big = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+        chatwoot = requests.post(f"{server.base}/webhooks/chatwoot", data=big, timeout=10,
+                                 headers={"Content-Type": "application/json"})
+        assert chatwoot.status_code == 401  # read whole, then refused for its missing signature
+        too_big = requests.post(f"{server.base}/webhooks/chatwoot", data=b" " * (MAX_BODY + 1), timeout=10)
+        assert too_big.status_code == 413
+        admin = requests.put(f"{server.base}/api/teams/x", data=big, timeout=10)
+        assert admin.status_code == 413
+    finally:
+        server.stop()
