@@ -125,6 +125,10 @@ class ThreadedWSGI:
         environ = build_environ(scope, io.BytesIO(body))
         environ["CONTENT_LENGTH"] = str(len(body))  # a chunked body is whole now: say how long it is
         environ["wsgi.input_terminated"] = True
+        raw = scope.get("raw_path")
+        if raw:  # the request target as sent, with %2F still encoded (ids in paths may hold a /: bot.web.ids)
+            query = scope.get("query_string") or b""
+            environ["RAW_URI"] = (raw + (b"?" + query if query else b"")).decode("latin-1")
         status, headers, content = await asyncio.get_running_loop().run_in_executor(self.pool, self._run, environ)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
