@@ -81,6 +81,7 @@ def directory():
 @with_appcontext
 def directory_load(file):
     """Load teams, agents and (optionally) settings from a YAML file."""
+    from .service.audit import By
     from .service.loading import load_directory
 
     try:
@@ -90,7 +91,7 @@ def directory_load(file):
     _migrated()
     rt = runtime()
     try:
-        counts = rt.db.transact(lambda store: load_directory(store, data, rt.clock.now()))
+        counts = rt.db.transact(lambda store: load_directory(store, data, By("cli", rt.clock.now())))
     except StickyError as exc:
         detail = "".join(f"\n  {d['field']}: {d['message']}" for d in (exc.details or []))
         raise click.ClickException(f"{file.name}: {exc.message}{detail}\nnothing was loaded") from None

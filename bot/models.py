@@ -131,6 +131,19 @@ class SlackMessage(SQLModel, table=True):
     ts: str = Field(max_length=64)
 
 
+class AuditEntry(SQLModel, table=True):
+    """A change a person or an operator made to settings, agents, teams, links, blocks or customers."""
+
+    __tablename__ = "audit"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    actor: str = Field(max_length=80)    # api | slack:<user id> | cli | chatwoot-sync | dashboard
+    action: str = Field(max_length=32)
+    target: str = Field(max_length=200, index=True)  # what changed: "settings", an agent, team or customer id
+    before: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))   # JSON
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Idempotency: every accepted delivery's key and the answer it got."""
 

@@ -8,6 +8,7 @@ from routing import Rule, Status, lit
 from ..errors import NotFound
 from ..store import AgentRecord, Conversation, ConversationStatus, OutboxKind, Store, Trigger
 from . import assignment, directory
+from .audit import By
 
 
 def agent_for_slack_user(store: Store, user_id: str) -> AgentRecord:
@@ -20,7 +21,7 @@ def agent_for_slack_user(store: Store, user_id: str) -> AgentRecord:
 def set_presence(store: Store, user_id: str, status: Status, now: datetime) -> dict:
     agent = agent_for_slack_user(store, user_id)
     before = store.agent(agent.id, for_update=True)
-    after, taken = directory.change_agent(store, before, {"status": status}, before.available, now)
+    after, taken = directory.change_agent(store, before, {"status": status}, before, By(f"slack:{user_id}", now))
     return {"agent": after.id, "status": str(after.status), "open_load": after.open_load, "taken": len(taken)}
 
 

@@ -56,14 +56,25 @@ def route(store: Store, conv: Conversation, event: routing.Event, facts: Known, 
     e.g. why it is routed again."""
     event = replace(event, exclude=event.exclude | facts.left_out)
     for _ in range(_TRIES):
-        # Read again on every try: a lost seat means the directory changed.
-        decision = routing.decide(event, facts.settings, facts.link, store.directory(), facts.blocked)
+        decision = decide(store, event, facts)
         if note:
             decision = replace(decision, reason=f"{note}; {decision.reason}")
         decision_id = store.record_decision(conv.id, decision, at, event_id, rotation=True, trigger=trigger)
         if decision_id is not None:
             return decision, settle(store, conv, decision, decision_id, at, facts.settings)
     raise Contention(f"agent {decision.agent} kept changing while deciding")
+
+
+def decide(store: Store, event: routing.Event, facts: Known) -> Decision:
+    """The decision for `event` with what the store holds now (read again on every call: a lost seat means
+    the directory changed). Routing and the preview share it."""
+    return routing.decide(event, facts.settings, facts.link, store.directory(), facts.blocked)
+
+
+def preview(store: Store, customer_id: str, team: str | None, at: datetime) -> Decision:
+    """The decision a conversation.created would get at `at`; nothing is recorded or changed."""
+    facts = Known(store.settings(), store.link(customer_id), store.blocked(customer_id))
+    return decide(store, routing.Event(customer_id=customer_id, occurred_at=at, team=team), facts)
 
 
 def reroute(store: Store, conv: Conversation, at: datetime, leaving: str, why: str, trigger: Trigger,

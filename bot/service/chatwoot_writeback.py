@@ -12,7 +12,8 @@ from routing import Status
 from ..db import Database
 from ..outbox import DeliveryFailure, Verdict
 from ..store import OutboxItem, OutboxKind, Store, TeamRecord
-from . import directory
+from . import audit, directory
+from .audit import By
 from .chatwoot import parse_conversation_key, slug
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ class ChatwootSender:
         try:
             if item.kind == OutboxKind.CHATWOOT_LEARN_USERS:
                 users = self.api.agents()
-                self.db.transact(lambda store: remember_users(store, users))
+                self.db.transact(lambda store: remember_users(store, users, self.db.clock.now()))
                 return None
             return self._assign(item.payload)
         except ChatwootFailure as exc:
@@ -65,7 +66,7 @@ class ChatwootSender:
 
     def _learn_user(self, agent_id: str) -> int | None:
         users = self.api.agents()
-        self.db.transact(lambda store: remember_users(store, users))
+        self.db.transact(lambda store: remember_users(store, users, self.db.clock.now()))
         agent = self.db.read(lambda store: store.agent(agent_id))
         return agent.chatwoot_user_id if agent else None
 
@@ -84,7 +85,7 @@ def _verdict(exc: ChatwootFailure) -> Verdict:
     return Verdict.GIVE_UP
 
 
-def remember_users(store: Store, users: list[dict]) -> None:
+def remember_users(store: Store, users: list[dict], now: datetime) -> None:
     """Match Chatwoot users to agents by e-mail; an agent whose user Chatwoot no longer lists loses its id."""
     by_email = {u["email"].lower(): u["id"] for u in users if isinstance(u.get("email"), str)
                 and isinstance(u.get("id"), int) and not isinstance(u.get("id"), bool)}
@@ -92,6 +93,8 @@ def remember_users(store: Store, users: list[dict]) -> None:
         found = by_email.get(agent.email.lower()) if agent.email else None
         if found != agent.chatwoot_user_id:
             store.save_agent(replace(agent, chatwoot_user_id=found))
+            audit.record(store, By("chatwoot-sync", now), "agent.update", agent.id,
+                         {"chatwoot_user_id": agent.chatwoot_user_id}, {"chatwoot_user_id": found})
 
 
 def remember_teams(store: Store, teams: list[dict]) -> None:
@@ -112,6 +115,7 @@ def sync(db: Database, api: ChatwootApi, now: datetime) -> dict:
 
 def _apply_sync(store: Store, users: list[dict], teams: list[dict], members: dict[int, list[dict]],
                 now: datetime) -> dict:
+    by = By("chatwoot-sync", now)
     agent_of: dict[int, str] = {}
     created = 0
     for user in users:
@@ -123,23 +127,29 @@ def _apply_sync(store: Store, users: list[dict], teams: list[dict], members: dic
         agent_id = store.agent_owning_email(email)
         if agent_id is None:
             agent_id = _free_agent_id(store, slug(email.split("@")[0]) or f"chatwoot-{user['id']}")
-            directory.put_agent(store, agent_id, {"name": name, "email": email, "status": status, "teams": []}, now)
+            directory.put_agent(store, agent_id, {"name": name, "email": email, "status": status, "teams": []}, by)
             created += 1
         else:
-            directory.patch_agent(store, agent_id, {"name": name, "status": status}, now)
-        store.save_agent(replace(store.agent(agent_id), chatwoot_user_id=user["id"]))
+            directory.patch_agent(store, agent_id, {"name": name, "status": status}, by)
+        known = store.agent(agent_id)
+        if known.chatwoot_user_id != user["id"]:
+            store.save_agent(replace(known, chatwoot_user_id=user["id"]))
+            audit.record(store, by, "agent.update", agent_id, {"chatwoot_user_id": known.chatwoot_user_id},
+                         {"chatwoot_user_id": user["id"]})
         agent_of[user["id"]] = agent_id
     seen = set(agent_of.values())
     for agent in store.agents():
         if agent.chatwoot_user_id is not None and agent.id not in seen:
             store.save_agent(replace(agent, chatwoot_user_id=None))  # Chatwoot no longer lists that user
+            audit.record(store, by, "agent.update", agent.id, {"chatwoot_user_id": agent.chatwoot_user_id},
+                         {"chatwoot_user_id": None})
     synced = 0
     for team in teams:
         if not isinstance(team.get("id"), int):
             continue
         team_id = store.team_for_chatwoot(team["id"]) or slug(str(team.get("name") or "")) \
             or f"chatwoot-team-{team['id']}"
-        directory.put_team(store, team_id, {"name": str(team.get("name") or team_id)})
+        directory.put_team(store, team_id, {"name": str(team.get("name") or team_id)}, by)
         store.save_team(TeamRecord(team_id, store.team(team_id).name, team["id"]))
         store.set_team_members(team_id, [agent_of[m["id"]] for m in members.get(team["id"], [])
                                          if isinstance(m, dict) and m.get("id") in agent_of])

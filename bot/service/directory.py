@@ -1,19 +1,19 @@
 """Teams, agents and settings: the admin side of the directory."""
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-
 from dataclasses import replace
 from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from integrations.widget import nul_field
-from routing import Status, lit
+from routing import Decision, Outcome, Rule, Status, lit
 
 from ..errors import Conflict, Invalid, NotFound
-from ..store import AgentRecord, ConversationStatus, Store, TeamRecord, Trigger
-from . import assignment
+from ..store import AgentRecord, Conversation, ConversationStatus, Store, TeamRecord, Trigger
+from . import assignment, audit
+from .audit import By
 
 # Team and agent ids take any character a chat channel's event may carry (`/` and spaces included; NUL, which
 # no database stores, is refused with the whole body), as long as they fit their 128-character columns.
@@ -67,11 +67,13 @@ def validate(model: type[BaseModel], data: Any, partial: bool = False) -> dict:
     return {name: getattr(parsed, name) for name in fields}
 
 
-def put_team(store: Store, team_id: str, data: Any) -> tuple[dict, bool]:
+def put_team(store: Store, team_id: str, data: Any, by: By) -> tuple[dict, bool]:
     _check_id(team_id, "team")
     fields = validate(TeamIn, data)
     before = store.team(team_id)
     store.save_team(TeamRecord(team_id, fields["name"], before.chatwoot_team_id if before else None))
+    audit.record(store, by, "team.update" if before else "team.create", team_id,
+                 {"name": before.name} if before else None, {"name": fields["name"]})
     return team_json(store.team(team_id)), before is None
 
 
@@ -83,26 +85,27 @@ def team_json(team: TeamRecord) -> dict:
     return {"id": team.id, "name": team.name, "members": list(team.members)}
 
 
-def put_agent(store: Store, agent_id: str, data: Any, now: datetime) -> tuple[dict, bool]:
+def put_agent(store: Store, agent_id: str, data: Any, by: By) -> tuple[dict, bool]:
     _check_id(agent_id, "agent")
     fields = validate(AgentIn, data)
     before = store.agent(agent_id, for_update=True)
     base = replace(before, active=True) if before else AgentRecord(id=agent_id, name=agent_id)
-    after, _ = change_agent(store, base, fields, before.available if before else False, now)
+    after, _ = change_agent(store, base, fields, before, by)
     return agent_json(after), before is None
 
 
-def patch_agent(store: Store, agent_id: str, data: Any, now: datetime) -> dict:
+def patch_agent(store: Store, agent_id: str, data: Any, by: By) -> dict:
     fields = validate(AgentIn, data, partial=True)
     before = store.agent(agent_id, for_update=True)
     if before is None:
         raise NotFound(f"no agent '{agent_id}'; create it with PUT /api/agents/{agent_id}")
-    return agent_json(change_agent(store, before, fields, before.available, now)[0])
+    return agent_json(change_agent(store, before, fields, before, by)[0])
 
 
-def change_agent(store: Store, base: AgentRecord, fields: dict, was_available: bool,
-                 now: datetime) -> tuple[AgentRecord, list[assignment.Assigned]]:
-    """Save `base` with `fields` applied; an agent that came online or got room takes waiting conversations."""
+def change_agent(store: Store, base: AgentRecord, fields: dict, before: AgentRecord | None,
+                 by: By) -> tuple[AgentRecord, list[assignment.Assigned]]:
+    """Save `base` with `fields` applied (`before`: the agent as it was, None if new); an agent that came online
+    or got room takes what waits for it (held customers, then the queue)."""
     if "teams" in fields:
         unknown = sorted({t for t in fields["teams"] if store.team(t) is None})
         if unknown:
@@ -124,26 +127,63 @@ def change_agent(store: Store, base: AgentRecord, fields: dict, was_available: b
     store.save_agent(after)
     if "teams" in fields:
         store.set_memberships(after.id, list(after.teams))
+    audit.record(store, by, "agent.update" if before else "agent.create", after.id,
+                 profile(before) if before else None, profile(after))
     drained: list[assignment.Assigned] = []
+    was_available = before.available if before else False
     if (fields.get("status") == Status.ONLINE or not was_available) and after.available:
         why = "came online" if fields.get("status") == Status.ONLINE else "has room again"
-        drained = assignment.drain(store, after.id, now, why)
+        drained = assignment.drain(store, after.id, by.at, why)
     return (store.agent(after.id) if drained else after), drained
 
 
-def deactivate_agent(store: Store, agent_id: str, now: datetime) -> dict:
+def deactivate_agent(store: Store, agent_id: str, by: By, successor: str | None = None) -> dict:
+    """Deactivate an agent: its open and held conversations go through routing again at once without it, or,
+    with a successor, to the successor (rule successor) where it is available; its links move to the
+    successor, times kept. An unknown or inactive successor changes nothing."""
     before = store.agent(agent_id, for_update=True)
     if before is None:
         raise NotFound(f"no agent '{agent_id}'")
+    heir = _successor(store, agent_id, successor)
     store.save_agent(replace(before, active=False))
+    audit.record(store, by, "agent.deactivate", agent_id, {"active": True} if before.active else None,
+                 {"active": False, **({"successor": heir.id} if heir else {})})
+    if heir is not None:
+        moved_links = store.hand_links_over(agent_id, heir.id)
+        audit.record(store, by, "agent.handover", agent_id, None, {"successor": heir.id, "links": moved_links})
     open_or_held = (store.conversations_of(agent_id, ConversationStatus.ASSIGNED, for_update=True)
                     + store.conversations_of(agent_id, ConversationStatus.HELD, for_update=True))
-    moved = [assignment.reroute(store, conv, now, agent_id, f"{lit(agent_id)} was deactivated", Trigger.DEACTIVATION)
-             for conv in open_or_held]
+    moved = [_move_on(store, conv, agent_id, heir, by.at) for conv in open_or_held]
     out = agent_json(store.agent(agent_id))
     out["rerouted"] = [{"conversation": d.conversation_id, "status": d.status, "agent": d.agent_id,
                         "rule": d.rule} for d in moved]
     return out
+
+
+def _successor(store: Store, departing: str, successor: str | None) -> AgentRecord | None:
+    if successor is None:
+        return None
+    heir = store.agent(successor, for_update=True) if isinstance(successor, str) and successor else None
+    problem = ("is not an agent" if heir is None else "is deactivated" if not heir.active
+               else "is the agent leaving" if heir.id == departing else None)
+    if problem:
+        raise Invalid(f"the successor '{successor}' {problem}; name an active agent, or leave it out",
+                      details=[{"field": "successor", "message": problem}])
+    return heir
+
+
+def _move_on(store: Store, conv: Conversation, leaving: str, heir: AgentRecord | None,
+             at: datetime) -> assignment.Assigned:
+    """A departing agent's conversation: to the successor while it has room (and the customer has not blocked
+    it), else through routing as for any deactivation."""
+    if heir is not None and heir.id not in store.blocked(conv.customer_id) \
+            and heir.id not in store.left_out(conv.id):
+        decision = Decision(Outcome.ASSIGNED, heir.id, conv.team, Rule.SUCCESSOR,
+                            f"{lit(leaving)} left and named {lit(heir.id)} as successor", needs_room=True)
+        decision_id = store.record_decision(conv.id, decision, at, None, rotation=True, trigger=Trigger.SUCCESSOR)
+        if decision_id is not None:
+            return assignment.settle(store, conv, decision, decision_id, at, store.settings())
+    return assignment.reroute(store, conv, at, leaving, f"{lit(leaving)} was deactivated", Trigger.DEACTIVATION)
 
 
 def agents(store: Store) -> list[dict]:
@@ -163,6 +203,12 @@ def agent_json(a: AgentRecord) -> dict:
             "open_load": a.open_load, "available": a.available}
 
 
+def profile(a: AgentRecord) -> dict:
+    """What a person sets about an agent (its load is routing's)."""
+    return {"name": a.name, "email": a.email, "slack_user_id": a.slack_user_id, "teams": list(a.teams),
+            "status": str(a.status), "max_open": a.max_open, "active": a.active}
+
+
 def get_settings(store: Store) -> dict:
     s = store.settings()
     return {"sticky_days": s.sticky_days, "availability_check": s.availability_check,
@@ -170,18 +216,21 @@ def get_settings(store: Store) -> dict:
             "claim_minutes": s.claim_minutes}
 
 
-def patch_settings(store: Store, data: Any) -> dict:
+def patch_settings(store: Store, data: Any, by: By) -> dict:
     fields = validate(SettingsIn, data, partial=True)
     nulls = [k for k, v in fields.items() if v is None]
     if nulls:
         raise Invalid(f"{', '.join(nulls)} cannot be null",
                       details=[{"field": k, "message": "cannot be null"} for k in nulls])
-    return update_settings(store, **fields)
+    return update_settings(store, by, **fields)
 
 
-def update_settings(store: Store, **fields) -> dict:
+def update_settings(store: Store, by: By, **fields) -> dict:
+    before = get_settings(store)
     store.save_settings(**fields)
-    return get_settings(store)
+    after = get_settings(store)
+    audit.record(store, by, "settings.update", "settings", before, after)
+    return after
 
 
 def _check_id(value: str, what: str) -> None:

@@ -1,15 +1,15 @@
 """Loading a whole directory (teams, agents, settings) in one transaction."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from ..errors import Invalid
 from ..store import Store
 from . import directory
+from .audit import By
 
 
-def load_directory(store: Store, data: Any, now: datetime) -> dict:
+def load_directory(store: Store, data: Any, by: By) -> dict:
     if not isinstance(data, dict):
         raise Invalid("the file must be a mapping with 'teams' and 'agents' lists")
     unknown = set(data) - {"teams", "agents", "settings"}
@@ -20,13 +20,13 @@ def load_directory(store: Store, data: Any, now: datetime) -> dict:
     for n, team in enumerate(teams):
         team_id = _id_of(team, "teams", n)
         name = team.get("name", team_id)
-        _within(f"teams[{n}]", lambda t=team_id, body={"name": name}: directory.put_team(store, t, body))
+        _within(f"teams[{n}]", lambda t=team_id, body={"name": name}: directory.put_team(store, t, body, by))
     for n, agent in enumerate(agents):
         agent_id = _id_of(agent, "agents", n)
         fields = {k: v for k, v in agent.items() if k != "id"}
-        _within(f"agents[{n}] ({agent_id})", lambda a=agent_id, body=fields: directory.put_agent(store, a, body, now))
+        _within(f"agents[{n}] ({agent_id})", lambda a=agent_id, body=fields: directory.put_agent(store, a, body, by))
     if data.get("settings") is not None:
-        _within("settings", lambda: directory.patch_settings(store, data["settings"]))
+        _within("settings", lambda: directory.patch_settings(store, data["settings"], by))
     return {"teams": len(teams), "agents": len(agents)}
 
 

@@ -8,6 +8,7 @@ from routing import Status
 from ..errors import NotFound, StickyError
 from ..runtime import Runtime
 from ..service import agent_actions, conversations, customers, directory, overview
+from ..service.audit import By
 from . import words
 from .parser import HELP, Command, parse
 
@@ -36,13 +37,14 @@ def answer(rt: Runtime, user_id: str, text: str) -> str:
 
 def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
     db, now = rt.db, rt.clock.now()
+    by = By(f"slack:{user_id}", now)
     if cmd.name == "days":
         return words.window(db.read(directory.get_settings)["sticky_days"])
     if cmd.name == "set_days":
-        db.transact(lambda s: directory.update_settings(s, sticky_days=cmd.value))
+        db.transact(lambda s: directory.update_settings(s, by, sticky_days=cmd.value))
         return "Sticky window set: " + words.window(cmd.value)
     if cmd.name == "check":
-        db.transact(lambda s: directory.update_settings(s, availability_check=cmd.value))
+        db.transact(lambda s: directory.update_settings(s, by, availability_check=cmd.value))
         return words.check(cmd.value)
     if cmd.name in ("wait", "claim"):
         settings = db.read(directory.get_settings)
@@ -50,7 +52,7 @@ def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
             else words.claim(settings["claim_minutes"])
     if cmd.name in ("set_wait", "set_claim"):
         field = "sticky_wait_minutes" if cmd.name == "set_wait" else "claim_minutes"
-        db.transact(lambda s: directory.update_settings(s, **{field: cmd.value}))
+        db.transact(lambda s: directory.update_settings(s, by, **{field: cmd.value}))
         return "Set: " + (words.wait(cmd.value) if cmd.name == "set_wait" else words.claim(cmd.value))
     if cmd.name == "take":
         result = db.transact(lambda s: agent_actions.take(s, cmd.value, user_id, now))
@@ -69,7 +71,7 @@ def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
             return words.no_conversation(cmd.value)
     if cmd.name == "forget":
         try:
-            result = customers.erase(db, cmd.value, now)
+            result = customers.erase(db, cmd.value, by)
         except NotFound:
             return words.no_customer(cmd.value)
         return words.forgotten(cmd.value, result["conversations_kept"])

@@ -5,12 +5,12 @@
 """
 from .errors import Contention
 from .protocol import Store
-from .records import (AgentRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
+from .records import (AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
                       OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord, Trigger)
 from .sql import SqlStore
 
 __all__ = [
-    "AgentRecord", "Contention", "Conversation", "ConversationStatus", "Counts", "CustomerRecord",
+    "AgentRecord", "AuditRecord", "Contention", "Conversation", "ConversationStatus", "Counts", "CustomerRecord",
     "DecisionRecord", "OutboxItem", "OutboxKind", "OutboxState", "Preflight", "SqlStore", "Store", "TeamRecord",
     "Trigger",
 ]

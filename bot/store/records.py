@@ -136,6 +136,17 @@ class CustomerRecord:
 
 
 @dataclass(frozen=True)
+class AuditRecord:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    before: dict | None
+    after: dict | None
+
+
+@dataclass(frozen=True)
 class OutboxItem:
     """A claimed outbox row: the holder of `lease_until` alone may record its outcome."""
 

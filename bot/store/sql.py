@@ -15,8 +15,10 @@ from routing import Decision
 from ..clock import Clock
 from ..models import (Conversation as ConversationRow, Customer, DecisionRow, ProcessedEvent, StickyLink,
                       WorkspaceSettings)
+from .customers import CustomerStatements
 from .directory import DirectoryStatements
 from .outbox import OutboxStatements
+from .stats import StatsStatements
 from .records import (Conversation, ConversationStatus, CustomerRecord, DecisionRecord, Preflight)
 from .runner import Runner, dt
 
@@ -48,7 +50,7 @@ def _decision(row) -> DecisionRecord:
                           dt(row[14]))
 
 
-class SqlStore(DirectoryStatements, OutboxStatements):
+class SqlStore(DirectoryStatements, CustomerStatements, OutboxStatements, StatsStatements):
     def __init__(self, q: Runner, clock: Clock):
         self.q = q
         self.clock = clock
@@ -259,60 +261,3 @@ class SqlStore(DirectoryStatements, OutboxStatements):
         rows = self.q.all(f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE status = 'unassigned' "
                           "ORDER BY queued_at, queue_seq")
         return [_conversation(r) for r in rows]
-
-    # --- customers and links ---------------------------------------------------------------------------
-
-    def customer(self, customer_id: str) -> CustomerRecord | None:
-        row = self.q.one("SELECT id, name, email FROM customer WHERE id = :id", id=customer_id)
-        return CustomerRecord(*row) if row else None
-
-    def remember_customer(self, customer_id: str, name: str | None, email: str | None) -> None:
-        # The row is rewritten only when something new arrived (no page dirtied for a returning customer).
-        self.q.later(
-            "INSERT INTO customer (id, name, email) VALUES (:id, :name, :email) ON CONFLICT (id) DO UPDATE "
-            "SET name = coalesce(excluded.name, customer.name), email = coalesce(excluded.email, customer.email) "
-            "WHERE (excluded.name IS NOT NULL AND (customer.name IS NULL OR customer.name <> excluded.name)) "
-            "OR (excluded.email IS NOT NULL AND (customer.email IS NULL OR customer.email <> excluded.email))",
-            id=customer_id, name=name, email=email)
-
-    def link(self, customer_id: str) -> routing.Link | None:
-        row = self.q.one("SELECT agent_id, last_interaction_at FROM sticky_link WHERE customer_id = :c", c=customer_id)
-        return routing.Link(row[0], dt(row[1])) if row else None
-
-    def set_link(self, customer_id: str, agent_id: str, at: datetime) -> None:
-        """Point the customer's link at `agent_id` as of `at`, unless the link is already newer."""
-        self.q.later("INSERT INTO sticky_link (customer_id, agent_id, last_interaction_at) VALUES (:c, :agent, :at) "
-                     "ON CONFLICT (customer_id) DO UPDATE SET agent_id = excluded.agent_id, "
-                     "last_interaction_at = excluded.last_interaction_at "
-                     "WHERE sticky_link.last_interaction_at <= excluded.last_interaction_at",
-                     c=customer_id, agent=agent_id, at=self.q.ts(at))
-
-    def touch_link(self, customer_id: str, agent_id: str, at: datetime) -> None:
-        """Move the link's time forward to `at` when it points at `agent_id`."""
-        self.q.later("UPDATE sticky_link SET last_interaction_at = :at WHERE customer_id = :c AND agent_id = :agent "
-                     "AND last_interaction_at < :at", at=self.q.ts(at), c=customer_id, agent=agent_id)
-
-    def blocked(self, customer_id: str) -> frozenset[str]:
-        rows = self.q.all("SELECT agent_id FROM customer_block WHERE customer_id = :c", c=customer_id)
-        return frozenset(r[0] for r in rows)
-
-    def expire_links(self, older_than: datetime, batch: int) -> int:
-        stale = select(LINK.c.customer_id).where(LINK.c.last_interaction_at < older_than).limit(batch)
-        return self.q.core(delete(LINK).where(LINK.c.customer_id.in_(stale))).rowcount
-
-    def forget_customer(self, customer_id: str, alias: str) -> int | None:
-        """Erase the customer's link and personal data; its conversations (and their history) move to `alias`,
-        their urls (which may carry personal data) are cleared. Reasons name the customer only through the
-        conversation (routing.reason), so the history reads `alias` from now on. None: nothing to forget."""
-        ids = self.q.core(update(CONVERSATION).where(CONVERSATION.c.customer_id == customer_id)
-                          .values(customer_id=alias, url=None).returning(CONVERSATION.c.id)).scalars().all()
-        removed = (self.q.core(delete(LINK).where(LINK.c.customer_id == customer_id)).rowcount
-                   + self.q.core(delete(CUSTOMER).where(CUSTOMER.c.id == customer_id)).rowcount)
-        if not ids and not removed:
-            return None
-        if ids:
-            # Answers kept for replays before reasons were templates still spell the id out: let them go.
-            self.q.core(delete(PROCESSED).where(PROCESSED.c.conversation_id.in_(ids),
-                                                PROCESSED.c.answer.contains(customer_id),
-                                                ~PROCESSED.c.answer.contains('"template": true')))
-        return len(ids)

@@ -7,7 +7,8 @@ from flask import Blueprint, jsonify, request
 
 from ..errors import Invalid, NotConfigured, Unauthorized
 from ..runtime import runtime
-from ..service import conversations, customers, directory
+from ..service import audit, conversations, customers, directory, stats
+from ..service.audit import By
 from .body import read_json
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
@@ -55,10 +56,15 @@ def _now():
     return runtime().clock.now()
 
 
+def _by() -> By:
+    """Changes made through the API are audited as `api`."""
+    return By("api", _now())
+
+
 @bp.put("/teams/<id:team_id>")
 def put_team(team_id):
     body = _body()
-    team, created = _write(lambda s: directory.put_team(s, team_id, body))
+    team, created = _write(lambda s: directory.put_team(s, team_id, body, _by()))
     return jsonify(team), 201 if created else 200
 
 
@@ -70,19 +76,23 @@ def list_teams():
 @bp.put("/agents/<id:agent_id>")
 def put_agent(agent_id):
     body = _body()
-    agent, created = _write(lambda s: directory.put_agent(s, agent_id, body, _now()))
+    agent, created = _write(lambda s: directory.put_agent(s, agent_id, body, _by()))
     return jsonify(agent), 201 if created else 200
 
 
 @bp.patch("/agents/<id:agent_id>")
 def patch_agent(agent_id):
     body = _body()
-    return jsonify(_write(lambda s: directory.patch_agent(s, agent_id, body, _now())))
+    return jsonify(_write(lambda s: directory.patch_agent(s, agent_id, body, _by())))
 
 
 @bp.delete("/agents/<id:agent_id>")
 def delete_agent(agent_id):
-    return jsonify(_write(lambda s: directory.deactivate_agent(s, agent_id, _now())))
+    body = _body()
+    if not isinstance(body, dict) or set(body) - {"successor"}:
+        raise Invalid("send nothing, or {\"successor\": AGENT_ID} to hand the agent's customers over",
+                      details=[{"field": "(body)", "message": "only 'successor' is allowed"}])
+    return jsonify(_write(lambda s: directory.deactivate_agent(s, agent_id, _by(), body.get("successor"))))
 
 
 @bp.get("/agents")
@@ -103,7 +113,7 @@ def get_settings():
 @bp.patch("/settings")
 def patch_settings():
     body = _body()
-    return jsonify(_write(lambda s: directory.patch_settings(s, body)))
+    return jsonify(_write(lambda s: directory.patch_settings(s, body, _by())))
 
 
 @bp.get("/conversations/<id:conversation_id>")
@@ -128,4 +138,37 @@ def get_customer(customer_id):
 
 @bp.delete("/customers/<id:customer_id>")
 def forget_customer(customer_id):
-    return jsonify(customers.erase(runtime().db, customer_id, _now()))
+    return jsonify(customers.erase(runtime().db, customer_id, _by()))
+
+
+@bp.delete("/customers/<id:customer_id>/link")
+def break_link(customer_id):
+    return jsonify(_write(lambda s: customers.break_link(s, customer_id, _by())))
+
+
+@bp.put("/customers/<id:customer_id>/blocks/<id:agent_id>")
+def block(customer_id, agent_id):
+    answer, added = _write(lambda s: customers.block(s, customer_id, agent_id, _by()))
+    return jsonify(answer), 201 if added else 200
+
+
+@bp.delete("/customers/<id:customer_id>/blocks/<id:agent_id>")
+def unblock(customer_id, agent_id):
+    return jsonify(_write(lambda s: customers.unblock(s, customer_id, agent_id, _by())))
+
+
+@bp.get("/customers/<id:customer_id>/preview")
+def preview(customer_id):
+    team = request.args.get("team") or None
+    return jsonify(_read(lambda s: customers.preview(s, customer_id, team, _now())))
+
+
+@bp.get("/stats")
+def get_stats():
+    days = stats.parse_days(request.args.get("days"))
+    return jsonify(_read(lambda s: stats.stats(s, days, _now())))
+
+
+@bp.get("/audit")
+def get_audit():
+    return jsonify(_read(lambda s: audit.page(s, request.args.get("limit"), request.args.get("before"))))

@@ -144,7 +144,7 @@ def test_forgetting_a_customer_erases_link_and_personal_data_but_keeps_conversat
     client.event(conversation="c1")
     r = client.api("DELETE", "/api/customers/cust_42")
     assert r.status_code == 200
-    assert client.api("GET", "/api/customers/cust_42").get_json() == {"customer": "cust_42", "sticky": None}
+    assert client.api("GET", "/api/customers/cust_42").get_json() == {"customer": "cust_42", "sticky": None, "blocked_agents": []}
     conv = client.api("GET", "/api/conversations/c1").get_json()
     assert conv["customer"] != "cust_42" and conv["agent"] == "alice"
     assert all("cust_42" not in d["reason"] for d in conv["decisions"])
@@ -160,4 +160,4 @@ def test_a_nul_character_in_an_agent_is_refused(client):
 
 def test_a_customer_never_seen_has_no_link(client):
     r = client.api("GET", "/api/customers/nobody")
-    assert r.status_code == 200 and r.get_json() == {"customer": "nobody", "sticky": None}
+    assert r.status_code == 200 and r.get_json() == {"customer": "nobody", "sticky": None, "blocked_agents": []}

@@ -148,7 +148,7 @@ def test_a_customer_without_a_link_has_sticky_null(team):
     team.api("PATCH", "/api/agents/bob", {"status": "offline"})
     team.api("PATCH", "/api/agents/carol", {"status": "offline"})
     team.event(conversation="c1")
-    assert team.api("GET", "/api/customers/cust_42").get_json() == {"customer": "cust_42", "sticky": None}
+    assert team.api("GET", "/api/customers/cust_42").get_json() == {"customer": "cust_42", "sticky": None, "blocked_agents": []}
 
 
 # --- the Unassigned queue ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 import routing
-from bot.store import (AgentRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
+from bot.store import (AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
                        OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord)
 from routing import Decision, MemoryDirectory
 
@@ -43,6 +43,7 @@ class FakeStore:
     blocks: set[tuple[str, str]] = field(default_factory=set)        # (customer, agent)
     left: set[tuple[str, str]] = field(default_factory=set)          # (conversation, agent)
     messages: dict[int, tuple[str, str]] = field(default_factory=dict)
+    audited: list[AuditRecord] = field(default_factory=list)
     info: dict = field(default_factory=dict)
 
     # --- arranging (tests only) ----------------------------------------------------------------------
@@ -252,6 +253,35 @@ class FakeStore:
         if before is not None and before.agent_id == agent_id and before.last_interaction_at < at:
             self.links[customer_id] = routing.Link(agent_id, at)
 
+    def delete_link(self, customer_id):
+        return self.links.pop(customer_id, None)
+
+    def block(self, customer_id, agent_id, at) -> bool:
+        added = (customer_id, agent_id) not in self.blocks
+        self.blocks.add((customer_id, agent_id))
+        return added
+
+    def unblock(self, customer_id, agent_id) -> bool:
+        found = (customer_id, agent_id) in self.blocks
+        self.blocks.discard((customer_id, agent_id))
+        return found
+
+    def hand_links_over(self, from_agent, to_agent) -> int:
+        moved = [c for c, link in self.links.items() if link.agent_id == from_agent
+                 and (c, to_agent) not in self.blocks]
+        for customer in moved:
+            self.links[customer] = routing.Link(to_agent, self.links[customer].last_interaction_at)
+        return len(moved)
+
+    def audit(self, at, actor, action, target, before, after) -> None:
+        self.audited.append(AuditRecord(len(self.audited) + 1, at, actor, action, target, before, after))
+
+    def audit_page(self, limit, before_id=None):
+        return [e for e in reversed(self.audited) if before_id is None or e.id < before_id][:limit]
+
+    def last_audit(self, action):
+        return next((e for e in reversed(self.audited) if e.action == action), None)
+
     def expire_links(self, older_than, batch) -> int:
         stale = [c for c, link in self.links.items() if link.last_interaction_at < older_than][:batch]
         for customer in stale:
@@ -266,6 +296,7 @@ class FakeStore:
             return None
         for conv in convs:
             conv.customer_id, conv.url = alias, None
+        self.audited = [replace(e, target=alias) if e.target == customer_id else e for e in self.audited]
         return len(convs)
 
     # --- the outbox ------------------------------------------------------------------------------------------

@@ -62,7 +62,8 @@ def team_of_agents(client, *, ana_status="online"):
     from bot.service.chatwoot_writeback import remember_users
     client.agent("ana", "billing", email="ana.souza@acme.example", status=ana_status)
     client.agent("bruno", "billing", email="bruno.lima@acme.example")
-    client.http.application.extensions["stickybot"].db.transact(lambda s: remember_users(s, sample("agents_list")))
+    rt = client.http.application.extensions["stickybot"]
+    rt.db.transact(lambda s: remember_users(s, sample("agents_list"), rt.clock.now()))
 
 
 def assignment_bodies(cw) -> list[dict]:
@@ -285,7 +286,7 @@ def test_a_sync_forgets_the_chatwoot_id_of_a_user_who_left(client, rt, cw):
     from bot.service.chatwoot_writeback import remember_users
     team_of_agents(client)
     ana_left = [u for u in sample("agents_list") if u["email"] != "ana.souza@acme.example"]
-    rt.db.transact(lambda store: remember_users(store, ana_left))
+    rt.db.transact(lambda store: remember_users(store, ana_left, rt.clock.now()))
     assert rt.db.read(lambda store: store.agent("ana")).chatwoot_user_id is None
     post(client, created(assignee={"id": 9, "name": "Bruno", "type": "user"}, assignee_type="User"))
     post(client, {**sample("conversation_updated_assignee"), "updated_at": 1_800_000_000})

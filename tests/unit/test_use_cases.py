@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.service import agent_actions, assignment, directory, events
+from bot.service.audit import By
 from bot.store import ConversationStatus, OutboxKind
 from integrations.inbound import EventType, Inbound
 from routing import Status
@@ -125,7 +126,7 @@ def test_a_drain_takes_own_returning_customers_first_then_the_oldest_until_full(
     store.set_link("mine", "alice", at(30))
     for n, customer in enumerate(["a", "b", "mine"]):
         events.handle(store, created(f"q{n}", customer, 40 + n, team="billing"))
-    taken = directory.patch_agent(store, "alice", {"status": "online"}, at(45))
+    taken = directory.patch_agent(store, "alice", {"status": "online"}, By("api", at(45)))
     assert taken["open_load"] == 2
     assert [c.id for c in store.queue()] == ["q1"]
     assert store.conversation("q2").agent_id == "alice" and store.conversation("q0").agent_id == "alice"
@@ -136,13 +137,13 @@ def test_a_link_outside_the_window_does_not_jump_the_queue(store):
     store.set_link("mine", "alice", at(0))
     events.handle(store, created("q0", "a", 200, team="billing"))
     events.handle(store, created("q1", "mine", 201, team="billing"))
-    directory.patch_agent(store, "alice", {"status": "online"}, at(202))  # 8 days after the link
+    directory.patch_agent(store, "alice", {"status": "online"}, By("api", at(202)))  # 8 days after the link
     assert store.conversation("q0").agent_id == "alice"
 
 
 def test_deactivation_routes_open_conversations_again_without_the_agent(store):
     events.handle(store, created(team="billing"))
-    out = directory.deactivate_agent(store, "alice", at(1))
+    out = directory.deactivate_agent(store, "alice", By("api", at(1)))
     assert out["rerouted"] == [{"conversation": "conv_1", "status": "assigned", "agent": "bob", "rule": "default"}]
     assert loads(store) == {"alice": 0, "bob": 1}
     assert "alice was deactivated" in store.last_decision("conv_1").reason

@@ -1,0 +1,113 @@
+"""Does stickiness work for us? The figures of CONTRACT.md 8.4, over the decisions of the last N days.
+
+- routed: first decisions of created or reopened conversations (the flow's included);
+- returning: those whose customer had a link inside the window; split into to_their_agent (straight),
+  after_hold (the agent came back, or took it, while the customer waited), to_teammate and to_unassigned (a
+  hold that fell back counts where it went; one still waiting is in none of the four yet);
+- misses: why a returning customer did not reach their agent (away, offline, full, deactivated, blocked, a
+  flow that chose someone else);
+- window_passed: customers whose link had run out;
+- unassigned_wait_s, hold_wait_s: median and 90th percentile of the waits that ended in the period;
+- claim_lapses: assignments not taken in time.
+Per day (UTC), per team (the decision's team), and per agent: a returning customer counts for the agent who
+helped them last, anyone else for the agent the conversation went to.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from routing import Miss
+
+from ..errors import Invalid
+from ..store import Store
+
+MAX_DAYS = 90
+_SPLIT = {"their_agent": "to_their_agent", "after_hold": "after_hold", "teammate": "to_teammate",
+          "unassigned": "to_unassigned"}
+
+
+def parse_days(raw: str | None) -> int:
+    if raw is None:
+        return 7
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+        raise Invalid(f"days is a whole number from 1 to {MAX_DAYS} (7 when left out)",
+                      details=[{"field": "days", "message": f"must be a whole number from 1 to {MAX_DAYS}"}])
+    return int(raw)
+
+
+def stats(store: Store, days: int, now: datetime) -> dict:
+    outcomes, waits, lapses = store.stats_rows(now - timedelta(days=days))
+    groups: dict[tuple[str, str | None], _Figures] = defaultdict(_Figures)
+
+    def each(day: str, team: str | None, agent: str | None):
+        yield groups[("total", None)]
+        yield groups[("day", day)]
+        if team is not None:
+            yield groups[("team", team)]
+        if agent is not None:
+            yield groups[("agent", agent)]
+
+    for day, team, agent, outcome, miss, window_passed, count in outcomes:
+        for figures in each(day, team, agent):
+            figures.count(outcome, miss, bool(window_passed), count)
+    for kind, day, team, agent, seconds in waits:
+        for figures in each(day, team, agent):
+            figures.waits[kind].append(seconds)
+    for day, team, agent, count in lapses:
+        for figures in each(day, team, agent):
+            figures.claim_lapses += count
+    by = lambda kind: {key: groups[(kind, key)].as_dict() for (k, key) in sorted(groups, key=_order) if k == kind}
+    return {"days": days, "total": groups[("total", None)].as_dict(), "by_day": _days(by("day"), now, days),
+            "by_team": by("team"), "by_agent": by("agent")}
+
+
+class _Figures:
+    def __init__(self):
+        self.routed = self.returning = self.window_passed = self.claim_lapses = 0
+        self.split = dict.fromkeys(_SPLIT.values(), 0)
+        self.misses = dict.fromkeys((str(m) for m in Miss), 0)
+        self.waits: dict[str, list[float]] = {"unassigned": [], "hold": []}
+
+    def count(self, outcome: str, miss: str | None, window_passed: bool, n: int) -> None:
+        self.routed += n
+        self.window_passed += n if window_passed else 0
+        if outcome == "new":
+            return
+        self.returning += n
+        if outcome in _SPLIT:
+            self.split[_SPLIT[outcome]] += n
+        if outcome not in ("their_agent", "after_hold", "held") and miss in self.misses:
+            self.misses[miss] += n
+
+    def as_dict(self) -> dict:
+        return {"routed": self.routed, "returning": self.returning, **self.split, "misses": self.misses,
+                "window_passed": self.window_passed, "unassigned_wait_s": _spread(self.waits["unassigned"]),
+                "hold_wait_s": _spread(self.waits["hold"]), "claim_lapses": self.claim_lapses}
+
+
+def _spread(values: list[float]) -> dict:
+    if not values:
+        return {"median": None, "p90": None}
+    ordered = sorted(values)
+    return {"median": round(_quantile(ordered, 0.5), 1), "p90": round(_quantile(ordered, 0.9), 1)}
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks."""
+    pos = (len(ordered) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def _days(found: dict[str, dict], now: datetime, days: int) -> list[dict]:
+    """Every day of the period, oldest first, an empty one included."""
+    empty = _Figures().as_dict()
+    first = (now - timedelta(days=days)).date()
+    span = [(first + timedelta(days=n)).isoformat() for n in range(days + 1)]
+    return [{"day": day, **found.get(day, empty)} for day in span if day in found or day > span[0]]
+
+
+def _order(key: tuple[str, str | None]) -> tuple[str, str]:
+    return key[0], key[1] or ""

@@ -1,0 +1,64 @@
+"""The store's statements for the stickiness figures (CONTRACT.md 8.4): read from what each decision recorded
+when it was made (its trigger, whether the customer was returning, why they missed their agent), grouped in
+the database so that a year of history answers in well under a second."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from .runner import Runner, dt
+
+# For each first decision of a created or reopened conversation (trigger "event"): its day, team, the agent it
+# is counted for (a returning customer's agent, else the one it went to), what became of a returning customer,
+# why they missed their agent, and whether a link had run out. A hold's outcome is the decision that ended it.
+_OUTCOMES = """
+SELECT {day} AS day, d.team,
+       CASE WHEN d.is_returning = :yes THEN d.linked_agent ELSE d.agent_id END AS who,
+       {outcome} AS outcome, d.miss, d.window_passed, count(*)
+FROM decision d
+LEFT JOIN decision n ON d.rule = 'sticky_hold' AND n.id = (
+    SELECT min(x.id) FROM decision x WHERE x.conversation_id = d.conversation_id AND x.id > d.id)
+WHERE d.trigger = 'event' AND d.decided_at >= :since
+GROUP BY 1, 2, 3, 4, 5, 6
+"""
+_OUTCOME = """CASE
+    WHEN d.is_returning <> :yes THEN 'new'
+    WHEN d.rule = 'sticky_hold' THEN CASE
+        WHEN n.id IS NULL OR n.status = 'held' THEN 'held'
+        WHEN n.status = 'assigned' AND n.agent_id = d.linked_agent THEN 'after_hold'
+        WHEN n.status = 'assigned' THEN 'teammate'
+        ELSE 'unassigned' END
+    WHEN d.status = 'assigned' AND d.agent_id = d.linked_agent THEN 'their_agent'
+    WHEN d.status = 'assigned' THEN 'teammate'
+    WHEN d.status = 'held' THEN 'held'
+    ELSE 'unassigned' END"""
+# Time spent waiting: in Unassigned (until the decision that took it out), and in a hold (until it ended).
+_WAITS = """
+SELECT CASE WHEN d.status = 'held' THEN 'hold' ELSE 'unassigned' END, {day}, d.team,
+       CASE WHEN d.status = 'held' THEN d.agent_id ELSE n.agent_id END, d.decided_at, n.decided_at
+FROM decision d
+JOIN decision n ON n.id = (SELECT min(x.id) FROM decision x WHERE x.conversation_id = d.conversation_id
+                           AND x.id > d.id)
+WHERE d.status IN ('unassigned', 'held') AND d.decided_at >= :since
+"""
+# Claims that lapsed: counted for the agent who let it lapse (the one the decision before it named).
+_LAPSES = """
+SELECT {day}, d.team, (SELECT p.agent_id FROM decision p WHERE p.conversation_id = d.conversation_id AND p.id < d.id
+                        ORDER BY p.id DESC LIMIT 1), count(*)
+FROM decision d WHERE d.trigger = 'claim_lapse' AND d.decided_at >= :since
+GROUP BY 1, 2, 3
+"""
+
+
+class StatsStatements:
+    q: Runner
+
+    def stats_rows(self, since: datetime) -> tuple[list[tuple], list[tuple], list[tuple]]:
+        """(outcomes, waits, lapses) of decisions made since `since`: see the queries above."""
+        day = ("to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')" if self.q.pg
+               else "substr(d.decided_at, 1, 10)")
+        params = dict(since=self.q.ts(since), yes=True)
+        outcomes = self.q.all(_OUTCOMES.format(day=day, outcome=_OUTCOME), **params)
+        waits = [(kind, d, team, agent, (dt(ended) - dt(began)).total_seconds())
+                 for kind, d, team, agent, began, ended in self.q.all(_WAITS.format(day=day), **params)]
+        lapses = self.q.all(_LAPSES.format(day=day), **params)
+        return outcomes, waits, lapses
