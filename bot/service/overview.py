@@ -4,6 +4,7 @@ from __future__ import annotations
 from integrations.slack.client import ALARM
 from routing import Status
 
+from .. import clock
 from ..store import OutboxState, Store
 
 
@@ -21,4 +22,12 @@ def status(store: Store) -> dict:
         "failed_deliveries": counts.outbox.get(OutboxState.FAILED, 0),
         "outbox_backlog": counts.outbox.get(OutboxState.PENDING, 0),
         "slack_alarm": counts.alarms,
+        "last_settings_change": _last_change(store),
     }
+
+
+def _last_change(store: Store) -> dict | None:
+    entry = store.last_audit("settings.update")
+    if entry is None:
+        return None
+    return {"at": clock.iso(entry.at), "actor": entry.actor, "before": entry.before, "after": entry.after}

@@ -7,12 +7,12 @@ from routing import Status
 
 from ..errors import NotFound, StickyError
 from ..runtime import Runtime
-from ..service import agent_actions, conversations, customers, directory, overview
+from ..service import agent_actions, conversations, customers, directory, overview, stats
 from ..service.audit import By
 from . import words
 from .parser import HELP, Command, parse
 
-ADMIN_ONLY = {"set_days", "check", "set_wait", "set_claim", "forget"}
+ADMIN_ONLY = {"set_days", "check", "set_wait", "set_claim", "handover", "forget"}
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -69,6 +69,16 @@ def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
             return words.why(db.read(lambda s: conversations.conversation(s, cmd.value)))
         except NotFound:
             return words.no_conversation(cmd.value)
+    if cmd.name == "preview":
+        customer, team = cmd.value
+        return words.preview(db.read(lambda s: customers.preview(s, customer, team, now)))
+    if cmd.name == "stats":
+        return words.stats(db.read(lambda s: stats.stats(s, 7, now)))
+    if cmd.name == "handover":
+        leaving, successor = cmd.value
+        result = db.transact(lambda s: directory.deactivate_agent(s, leaving, by, successor))
+        rt.wake_deliverer()
+        return words.handover(leaving, successor, result["rerouted"])
     if cmd.name == "forget":
         try:
             result = customers.erase(db, cmd.value, by)

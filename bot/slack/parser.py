@@ -17,6 +17,10 @@ HELP = """*stickybot* — `/sticky` commands:
 • `/sticky online`, `/sticky away`, `/sticky offline` set your own status
 • `/sticky take CONVERSATION_ID` takes a conversation held for you, or claims one that is yours
 • `/sticky why CONVERSATION_ID` explains every decision about a conversation
+• `/sticky preview CUSTOMER_ID [TEAM]` says where that customer would go now, and why (changes nothing)
+• `/sticky stats` this week's stickiness: how many returning customers reached their agent, and why not
+• `/sticky handover AGENT SUCCESSOR` deactivates AGENT; its customers and open conversations go to SUCCESSOR \
+(admins)
 • `/sticky forget CUSTOMER_ID` erases a customer's link and personal data (admins)
 • `/sticky help` shows this"""
 
@@ -27,7 +31,8 @@ MINUTES = {"wait": (1440, "holds"), "claim": (240, "the claim timer")}
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # help, days, set_days, check, wait, set_wait, claim, set_claim, status, presence, take, why, forget
+    name: str  # help, days, set_days, check, wait, set_wait, claim, set_claim, status, presence, take, why,
+    #            preview, stats, handover, forget
     value: object = None
     error: str | None = None
 
@@ -67,6 +72,16 @@ def parse(text: str | None) -> Command:
         if len(args) == 1:
             return Command(head, args[0])
         return Command(head, error=f"Type `/sticky {head} {what}`, with one id.")
+    if head == "preview":
+        if 1 <= len(args) <= 2 and not any("\x00" in a for a in args):
+            return Command("preview", (args[0], args[1] if len(args) == 2 else None))
+        return Command("preview", error="Type `/sticky preview CUSTOMER_ID`, or `/sticky preview CUSTOMER_ID TEAM`.")
+    if head == "handover":
+        if len(args) == 2 and not any("\x00" in a for a in args):
+            return Command("handover", (args[0], args[1]))
+        return Command("handover", error="Type `/sticky handover AGENT SUCCESSOR`, e.g. `/sticky handover alice bob`.")
+    if head == "stats" and not args:
+        return Command("stats")
     if head == "help" and not args:
         return Command("help")
     return Command("help", error=f"I don't know `{escape(' '.join(words))}`.")

@@ -49,6 +49,11 @@ def status(s: dict) -> str:
         f"*Unassigned queue*: {s['queue']} · *held for their agent*: {s['held']} · *links held*: {s['links']}",
         f"*Failed deliveries*: {s['failed_deliveries']} · *outbox backlog*: {s['outbox_backlog']}",
     ]
+    change = s.get("last_settings_change")
+    if change:
+        what = ", ".join(f"{escape(k)} {escape(str(change['before'].get(k)))} → {escape(str(v))}"
+                         for k, v in (change["after"] or {}).items())
+        lines.append(f"*Last settings change*: {what} by {escape(change['actor'])} at {escape(change['at'])}")
     if s["slack_alarm"]:
         problems = ", ".join(f"{escape(e)} ({n})" for e, n in s["slack_alarm"].items())
         lines.append(f":warning: *Slack refuses our token*: {problems}; handoffs are held until it is fixed")
@@ -70,6 +75,40 @@ def why(conv: dict) -> str:
         who = escape(d["agent"]) if d["agent"] else "Unassigned"
         lines.append(f"{n}. {escape(d['at'])}: *{who}* by rule `{escape(d['rule'])}`: {escape(d['reason'])}")
     return "\n".join(lines)
+
+
+def preview(p: dict) -> str:
+    where = {"assigned": f"to *{escape(p['agent'] or '')}*", "held": f"held for *{escape(p['agent'] or '')}*",
+             "unassigned": "to the *Unassigned* queue"}.get(p["status"], escape(p["status"]))
+    return (f"Now, a new conversation from `{escape(p['customer'])}` would go {where} by rule `{escape(p['rule'])}`: "
+            f"{escape(p['reason'])}. (Nothing changed.)")
+
+
+def stats(s: dict) -> str:
+    t = s["total"]
+    if not t["routed"]:
+        return f"No conversations routed in the last {s['days']} days."
+    lines = [f"*Last {s['days']} days*: {t['routed']} conversations routed, {t['returning']} from returning "
+             "customers."]
+    if t["returning"]:
+        reached = t["to_their_agent"] + t["after_hold"]
+        lines.append(f"{reached} of {t['returning']} returning customers ({round(100 * reached / t['returning'])}%) "
+                     f"reached their agent ({t['after_hold']} after waiting for them); {t['to_teammate']} went to "
+                     f"a teammate, {t['to_unassigned']} to Unassigned.")
+    misses = ", ".join(f"{n} {cause.replace('_', ' ')}" for cause, n in t["misses"].items() if n)
+    if misses:
+        lines.append(f"Why they missed their agent: {misses}.")
+    if t["window_passed"]:
+        lines.append(f"{t['window_passed']} customers came back after their window had run out.")
+    if t["claim_lapses"]:
+        lines.append(f"{t['claim_lapses']} assignments were not taken in time.")
+    return "\n".join(lines)
+
+
+def handover(leaving: str, successor: str, moved: list[dict]) -> str:
+    went = ", ".join(f"`{escape(m['conversation'])}` to {escape(m['agent'] or 'Unassigned')}" for m in moved)
+    return (f"{escape(leaving)} is deactivated; their customers now go to {escape(successor)}."
+            + (f" Open conversations: {went}." if went else ""))
 
 
 def no_conversation(conversation_id: str) -> str:
