@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 from integrations.chatwoot.webhook import Happening, What
-from integrations.inbound import EventType, Inbound
+from integrations.inbound import Author, EventType, Inbound
 from routing import Rule
 
 from ..store import OutboxKind, Store
@@ -75,7 +75,12 @@ def to_inbound(store: Store, h: Happening, keys: tuple[str, str | None], base_ur
     if h.what == What.RESOLVED:
         return Inbound(type=EventType.RESOLVED, **common)
     if h.what == What.MESSAGE:
+        if h.reply_by is not None:  # an agent replied: a claim, when it is the assignee
+            return Inbound(type=EventType.MESSAGE, author=Author.AGENT, agent=agent_for_user(store, h.reply_by, now),
+                           **common)
         return Inbound(type=EventType.MESSAGE, **common)
+    if h.what == What.UNASSIGNED:
+        return Inbound(type=EventType.ASSIGNED, agent=None, **common)  # a person took the assignee away
     if h.what == What.ASSIGNED:
         agent = agent_for_user(store, h.assignee, now)
         last = store.last_decision(conv_id) if known is not None else None

@@ -5,7 +5,7 @@ import json
 from typing import Callable
 
 import routing
-from routing import Rule, lit, render
+from routing import Decision, Outcome, Rule, lit, render
 from integrations.inbound import Author, EventType, Inbound
 
 from .. import clock
@@ -105,6 +105,8 @@ def _assigned(store: Store, event: Inbound, pre: Preflight) -> dict:
     if not pre.conversation_exists:
         return _unknown(event)
     conv = _existing(store, event)
+    if event.agent is None:
+        return _taken_away(store, conv, event)
     agent = store.directory().agent(event.agent)
     if agent is None or not agent.active:
         what = "not in the directory" if agent is None else "deactivated"
@@ -117,6 +119,21 @@ def _assigned(store: Store, event: Inbound, pre: Preflight) -> dict:
         return state_answer(conv)
     assignment.assign(store, conv, agent.id, Rule.MANUAL, f"reassigned to {lit(agent.id)} in the chat tool",
                       event.occurred_at, Trigger.MANUAL, event.key, pre.settings)
+    return state_answer(conv)
+
+
+def _taken_away(store: Store, conv: Conversation, event: Inbound) -> dict:
+    """A person took the assignee away in the chat tool (Chatwoot's "unassign"): the conversation frees that
+    agent's seat and waits in Unassigned for someone else (that agent is left out of it until it is resolved)."""
+    holder = conv.holder
+    if holder is None:
+        return state_answer(conv)
+    store.leave_out(conv.id, holder)
+    decision = Decision(Outcome.UNASSIGNED, None, conv.team, Rule.MANUAL,
+                        f"unassigned from {lit(holder)} in the chat tool; waiting for someone else")
+    decision_id = store.record_decision(conv.id, decision, event.occurred_at, event.key, rotation=False,
+                                        trigger=Trigger.MANUAL)
+    assignment.settle(store, conv, decision, decision_id, event.occurred_at, store.settings())
     return state_answer(conv)
 
 

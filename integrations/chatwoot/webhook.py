@@ -40,11 +40,12 @@ NAME_MAX, EMAIL_MAX = 200, 320
 
 
 class What(StrEnum):
-    CREATED = "created"          # a new conversation
-    OPENED = "opened"            # status open/pending: a reopen if stickybot last saw it resolved
+    CREATED = "created"          # a new conversation, open (a pending one is the inbox bot's until it hands over)
+    OPENED = "opened"            # status open: a reopen if stickybot last saw it resolved, or the bot's handover
     RESOLVED = "resolved"
     ASSIGNED = "assigned"        # someone set a (user) assignee
-    MESSAGE = "message"          # the customer wrote
+    UNASSIGNED = "unassigned"    # someone took the assignee away
+    MESSAGE = "message"          # the customer wrote, or an agent replied (`reply_by`)
     IGNORE = "ignore"
 
 
@@ -74,6 +75,7 @@ class Happening:
     assignee_is_bot: bool = False
     team: tuple[int, str] | None = None  # (Chatwoot team id, name)
     occurred_at: datetime | None = None
+    reply_by: int | None = None          # a message: the Chatwoot user who replied to the customer
 
 
 def read(payload: Any, fallback_account: str | None = None) -> Happening:
@@ -103,6 +105,9 @@ def _conversation(p: dict, event: str, fallback_account: str | None) -> Happenin
     if event == "conversation_created":
         if status == "resolved":
             return Happening(What.IGNORE, "created already resolved (blocked contact)", **base)
+        if status == "pending":
+            return Happening(What.IGNORE, "pending: the inbox's bot is talking; it is routed when the bot hands it "
+                                          "over (status open)", **base)
         at = _moment(p.get("created_at"), "created_at") or _moment(p.get("updated_at"), "updated_at")
         return Happening(What.CREATED, occurred_at=at, **base)
     at = _moment(p.get("updated_at"), "updated_at") or _moment(p.get("last_activity_at"), "last_activity_at")
@@ -110,29 +115,41 @@ def _conversation(p: dict, event: str, fallback_account: str | None) -> Happenin
     if event == "conversation_status_changed" or "status" in changed:
         if status == "resolved":
             return Happening(What.RESOLVED, occurred_at=at, **base)
-        if status in ("open", "pending"):
+        if status == "open":
             return Happening(What.OPENED, occurred_at=at, **base)
+        if status == "pending":
+            return Happening(What.IGNORE, "pending: the inbox's bot has it (not a reopen)", **base)
         return Happening(What.IGNORE, f"status '{(status or '')[:32]}' needs no routing", **base)
     if "assignee_id" in changed or "assignee_agent_bot_id" in changed:
         if base["assignee_is_bot"]:
             return Happening(What.IGNORE, "an agent bot took the conversation", **base)
         if base["assignee"] is None:
-            return Happening(What.IGNORE, "the conversation was unassigned in Chatwoot", **base)
+            return Happening(What.UNASSIGNED, occurred_at=at, **base)
         return Happening(What.ASSIGNED, occurred_at=at, **base)
     return Happening(What.IGNORE, "nothing stickybot routes on changed", **base)
 
 
 def _message(p: dict, fallback_account: str | None) -> Happening:
-    if p.get("message_type") != "incoming" or p.get("private") is True:
-        return Happening(What.IGNORE, "only the customer's own messages count")
+    if p.get("private") is True:
+        return Happening(What.IGNORE, "a private note is not a reply to the customer")
+    reply_by = None
+    if p.get("message_type") == "outgoing":
+        sender = _object(p.get("sender"), "sender") or {}
+        if sender.get("type") != "user":
+            return Happening(What.IGNORE, "an outgoing message not written by a person (a bot or the system)")
+        reply_by = _id(sender.get("id"), "sender.id")
+    elif p.get("message_type") != "incoming":
+        return Happening(What.IGNORE, "only the customer's messages and agents' replies count")
     conv = _object(p.get("conversation"), "conversation") or {}
     conv_id = _id(conv.get("id"), "conversation.id")
     if conv_id is None:
         return Happening(What.IGNORE, "the message has no conversation id")
     meta = _object(conv.get("meta"), "conversation.meta") or {}
-    sender = ("conversation.meta.sender", meta.get("sender")) if meta.get("sender") else ("sender", p.get("sender"))
+    sender = ("conversation.meta.sender", meta.get("sender")) if meta.get("sender") or reply_by else \
+        ("sender", p.get("sender"))
     at = _moment(p.get("created_at"), "created_at") or _moment(conv.get("updated_at"), "conversation.updated_at")
     return Happening(What.MESSAGE, conversation=conv_id, contact=_contact(sender[1], sender[0]), occurred_at=at,
+                     reply_by=reply_by,
                      account_id=_account(p, None, "") or _account(conv, fallback_account, "conversation."))
 
 

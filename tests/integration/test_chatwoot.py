@@ -327,7 +327,7 @@ def test_an_incoming_message_refreshes_the_link_and_an_outgoing_one_is_ignored(c
     assert r["status"] == "assigned"
     after = client.api("GET", "/api/customers/chatwoot:1:contact:42").get_json()["sticky"]["last_interaction_at"]
     assert before < after == "2026-06-18T09:00:00Z"
-    assert post(client, sample("message_created_outgoing")).get_json()["status"] == "ignored"
+    assert post(client, {**sample("message_created_outgoing"), "private": True}).get_json()["status"] == "ignored"
 
 
 def test_another_accounts_events_are_ignored(client, cw):
@@ -436,3 +436,61 @@ def test_a_nul_character_is_refused_with_422(client):
     payload["meta"]["sender"]["name"] = "Maria\u0000"
     r = post(client, payload)
     assert r.status_code == 422 and r.get_json()["details"][0]["field"] == "meta.sender.name"
+
+
+# --- Chatwoot's own behaviour: the inbox bot, unassigning, agents' replies ----------------------------
+
+def test_a_pending_conversation_is_the_bots_until_it_hands_over_and_then_it_is_routed(client, cw):
+    team_of_agents(client)
+    pending = {**created(), "status": "pending"}
+    r = post(client, pending).get_json()
+    assert r["status"] == "ignored" and "bot" in r["reason"]
+    assert client.api("GET", "/api/conversations/chatwoot:1:118").status_code == 404
+    handover = sample("conversation_status_changed_open")
+    handover["meta"]["assignee"] = None
+    r = post(client, handover).get_json()
+    assert r["status"] == "assigned" and r["rule"] == "default"
+
+
+def test_resolved_to_pending_is_not_a_reopen(client, cw):
+    team_of_agents(client)
+    post(client, created())
+    post(client, sample("conversation_status_changed_resolved"))
+    back_to_bot = {**sample("conversation_status_changed_open"), "status": "pending"}
+    r = post(client, back_to_bot).get_json()
+    assert r["status"] == "ignored"
+    assert client.api("GET", "/api/conversations/chatwoot:1:118").get_json()["status"] == "resolved"
+
+
+def test_a_person_unassigning_frees_the_agent_and_the_conversation_waits_for_someone_else(client, cw):
+    team_of_agents(client)
+    first = post(client, created()).get_json()
+    unassign = sample("conversation_updated_assignee")
+    unassign["meta"]["assignee"] = None
+    unassign["updated_at"] = sample("conversation_created")["updated_at"] + 60
+    r = post(client, unassign).get_json()
+    assert (r["status"], r["agent"]) == ("unassigned", None)
+    loads = {a["id"]: a["open_load"] for a in client.api("GET", "/api/agents").get_json()}
+    assert loads[first["agent"]] == 0
+    conv = client.api("GET", "/api/conversations/chatwoot:1:118").get_json()
+    assert conv["left_out"] == [first["agent"]] and conv["decisions"][-1]["rule"] == "manual"
+    other = "bruno" if first["agent"] == "ana" else "ana"
+    client.api("PATCH", f"/api/agents/{other}", {"status": "online"})
+    assert client.api("GET", "/api/conversations/chatwoot:1:118").get_json()["agent"] == other
+
+
+def test_the_assignees_reply_claims_and_a_private_note_or_another_agents_reply_does_not(client, cw):
+    team_of_agents(client)
+    client.api("PATCH", "/api/settings", {"claim_minutes": 5})
+    post(client, created(assignee={"id": 7, "name": "Ana", "type": "user"}, assignee_type="User"))
+    client.api("PATCH", "/api/agents/bruno", {"status": "away"})
+    post(client, {**created(), "id": 119})  # routed by the rules: ana (bruno is away), claim due
+    reply = sample("message_created_outgoing")
+    reply["conversation"]["id"] = 119
+    note = {**reply, "private": True}
+    other = {**reply, "sender": {"id": 9, "name": "Bruno", "type": "user"}}
+    for message in (note, other):
+        post(client, message)
+        assert client.api("GET", "/api/conversations/chatwoot:1:119").get_json()["claimed_at"] is None
+    post(client, reply)
+    assert client.api("GET", "/api/conversations/chatwoot:1:119").get_json()["claimed_at"] is not None
