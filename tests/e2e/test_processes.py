@@ -1,12 +1,14 @@
 """Real processes: `stickybot serve` over HTTP; `stickybot worker` x2 on one database; a killed worker."""
 from __future__ import annotations
 
+import collections
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -207,3 +209,93 @@ def test_metrics_add_up_across_gunicorn_workers(db_url, tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
+
+
+def test_hold_and_claim_deadlines_are_acted_on_once_with_two_workers_and_the_agent_back_at_that_moment(
+        app, db_url, clock):
+    """Two worker processes sweep every 0.2 s while, at the same time, returning customers keep arriving for
+    alice with holds already past due, alice keeps coming online (taking her held customers) and going away,
+    and bob's assignments pass their claim deadline while he replies to some. Every ended hold and every lapse
+    is one decision, and every load matches what its agent holds."""
+    from datetime import timedelta
+    client = StickyClient(app.test_client())
+    for name in ("alice", "bob", "carol"):
+        client.agent(name, "billing", max_open=500)
+    client.api("PATCH", "/api/settings", {"sticky_wait_minutes": 1, "claim_minutes": 1})
+    long_ago = (clock.now() - timedelta(hours=1)).replace(microsecond=0)
+    at = lambda minutes: (long_ago + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+    for n in range(HELD):
+        client.event(conversation=f"was{n}", customer=f"w{n}", at=at(0), assign={"agent": "alice"})
+        client.event(type="conversation.resolved", conversation=f"was{n}", at=at(1))
+    client.api("PATCH", "/api/agents/carol", {"status": "away"})
+    client.api("PATCH", "/api/agents/alice", {"status": "away"})
+    for n in range(20):
+        assert client.event(conversation=f"claim{n}", customer=f"c{n}", at=at(2), team="billing").get_json()[
+            "agent"] == "bob"
+    client.api("PATCH", "/api/agents/carol", {"status": "online"})
+    clock.set(long_ago + timedelta(hours=1))
+    env = env_for(db_url, STICKY_SWEEP_EVERY_S="0.2", STICKY_OUTBOX_EVERY_S="3600", STICKY_EXPIRE_EVERY_S="3600")
+    workers = [subprocess.Popen([str(BIN), "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True) for _ in range(2)]
+    stop = threading.Event()
+
+    def alice_comes_and_goes():  # each time she comes online she takes her held customers, racing the sweeps
+        while not stop.is_set():
+            for status in ("online", "away"):
+                StickyClient(app.test_client()).api("PATCH", "/api/agents/alice", {"status": status})
+
+    toggler = threading.Thread(target=alice_comes_and_goes)
+    try:
+        for w in workers:
+            assert "worker started" in next(line for line in w.stdout if "worker started" in line)
+        toggler.start()
+        for n in range(HELD):  # past due on arrival: the sweep may end the hold at its next run
+            client.event(conversation=f"held{n}", customer=f"w{n}", at=at(2), team="billing")
+        for n in range(0, 20, 2):
+            client.event(type="conversation.message", conversation=f"claim{n}", author="agent", at=at(3))
+        stop.set()
+        toggler.join()
+        client.api("PATCH", "/api/agents/alice", {"status": "away"})
+
+        def settled(conv: dict) -> bool:
+            if conv["conversation"].startswith("held"):
+                return conv["status"] != "held"
+            return bool(conv["claimed_at"]) or any("did not take it" in d["reason"] for d in conv["decisions"])
+        ids = held_ids() + [f"claim{n}" for n in range(20)]
+        assert wait_until(lambda: all(settled(conversation_of(client)(cid)) for cid in ids), timeout=40)
+    finally:
+        stop.set()
+        if toggler.is_alive():
+            toggler.join()
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+        for w in workers:
+            w.communicate(timeout=30)
+    ended = collections.Counter()
+    for conv in map(conversation_of(client), held_ids()):
+        rules = [d["rule"] for d in conv["decisions"]]
+        if rules[0] == "sticky_hold":
+            assert len(rules) == 2, conv  # came back, or fell back: once
+            ended["came back" if rules[1] == "sticky" else "fell back"] += 1
+    for n in range(20):
+        lapses = [d for d in conversation_of(client)(f"claim{n}")["decisions"] if "did not take it" in d["reason"]]
+        assert len(lapses) <= 1
+    agents = client.api("GET", "/api/agents").get_json()
+    holding = {a["id"]: 0 for a in agents}
+    for cid in held_ids() + [f"claim{n}" for n in range(20)] + [f"was{n}" for n in range(HELD)]:
+        conv = conversation_of(client)(cid)
+        if conv["status"] == "assigned":
+            holding[conv["agent"]] += 1
+    assert {a["id"]: a["open_load"] for a in agents} == holding
+    assert sum(ended.values()) > 0  # holds began and ended while the sweeps ran
+
+
+HELD = 100
+
+
+def held_ids() -> list[str]:
+    return [f"held{n}" for n in range(HELD)]
+
+
+def conversation_of(client):
+    return lambda cid: client.api("GET", f"/api/conversations/{cid}").get_json()
