@@ -44,9 +44,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _tune_sqlite(engine)
         return engine
-    # Times are stored as UTC without a zone: the session speaks UTC whatever the server's default is.
+    # The session speaks UTC whatever the server's default is (options given in the URL are kept).
+    given = make_url(url).query.get("options", "")
+    options = " ".join(filter(None, [given if isinstance(given, str) else " ".join(given), "-c timezone=UTC"]))
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800,
-                         connect_args={"options": "-c timezone=UTC"})
+                         connect_args={"options": options})
 
 
 def _tune_sqlite(engine: Engine) -> None:
