@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from .clock import Clock
 from .store import Contention, SqlStore
-from .store.runner import Runner
+from .store.runner import Runner, StaleConnection
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,8 +47,9 @@ def make_engine(url: str) -> Engine:
     # The session speaks UTC whatever the server's default is (options given in the URL are kept).
     given = make_url(url).query.get("options", "")
     options = " ".join(filter(None, [given if isinstance(given, str) else " ".join(given), "-c timezone=UTC"]))
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800,
-                         connect_args={"options": options})
+    # No ping on every checkout (a round trip per transaction): a connection that died while pooled fails its
+    # first statement, and the store runs the transaction again on another (store.runner.StaleConnection).
+    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800, connect_args={"options": options})
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -73,6 +74,8 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        if conn.connection.dbapi_connection.in_transaction:
+            return  # the store began it on the driver already (store.runner.Runner.begin)
         immediate = conn.get_execution_options().get("sticky_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -179,11 +182,12 @@ class Database:
     def reading(self) -> Iterator[SqlStore]:
         """A read-only transaction (rolled back at the end)."""
         with self.engine.connect() as conn:
-            conn.begin()
+            q = Runner(conn)
+            q.begin(immediate=False)
             try:
-                yield SqlStore(Runner(conn), self.clock)
+                yield SqlStore(q, self.clock)
             finally:
-                conn.rollback()
+                q.rollback()
 
     @contextmanager
     def writing(self) -> Iterator[SqlStore]:
@@ -194,7 +198,7 @@ class Database:
         with self._writer or nullcontext(), self._write_engine.connect() as conn:
             q = Runner(conn)
             store = SqlStore(q, self.clock)
-            conn.begin()
+            q.begin(immediate=True)
             try:
                 yield store
                 q.commit()
@@ -209,8 +213,14 @@ class Database:
             self.on_commit(store.info)
 
     def read(self, work: Callable[[SqlStore], T]) -> T:
-        with self.reading() as store:
-            return work(store)
+        for attempt in range(2):
+            try:
+                with self.reading() as store:
+                    return work(store)
+            except StaleConnection:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
 
     def transact(self, work: Callable[[SqlStore], T], attempts: int = 6) -> T:
         """Run `work` in a write transaction, again from the start if it lost a race."""

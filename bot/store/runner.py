@@ -18,12 +18,18 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from .errors import Contention
+
+
+class StaleConnection(Contention):
+    """The pooled connection had died before this transaction used it: run the transaction again on another."""
+
 _NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
 _pyformat: dict[str, str] = {}
 
 
 class Runner:
-    __slots__ = ("conn", "raw", "pg", "error", "pending")
+    __slots__ = ("conn", "raw", "pg", "error", "pending", "answered")
 
     def __init__(self, conn: Connection):
         self.conn = conn
@@ -31,6 +37,7 @@ class Runner:
         self.pg = conn.dialect.name == "postgresql"
         self.error = conn.dialect.loaded_dbapi.Error
         self.pending: list[tuple[str, dict]] = []
+        self.answered = False  # the database answered a statement of this transaction
 
     # --- SQLAlchemy Core -------------------------------------------------------------------------
 
@@ -38,7 +45,9 @@ class Runner:
         """Run a Core statement (after any deferred plain writes, so that order is kept); `rows` for an
         executemany."""
         self._send_pending()
-        return self.conn.execute(statement, rows) if rows is not None else self.conn.execute(statement)
+        result = self.conn.execute(statement, rows) if rows is not None else self.conn.execute(statement)
+        self.answered = True
+        return result
 
     # --- plain SQL on the driver ------------------------------------------------------------------
 
@@ -65,20 +74,31 @@ class Runner:
             return sql
         return sql + (" FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE")
 
+    def begin(self, immediate: bool) -> None:
+        """Start the transaction on the driver (SQLAlchemy's Connection joins it if a Core statement runs).
+        SQLite: BEGIN IMMEDIATE takes the single writer's turn up front. PostgreSQL: the driver begins with the
+        first statement, sent in the same round trip."""
+        if not self.pg:
+            self._guard(lambda: self.raw.execute("BEGIN IMMEDIATE" if immediate else "BEGIN"), "BEGIN", None)
+
     def commit(self) -> None:
+        finish = self.conn.commit if self.conn.in_transaction() else self.raw.commit
         if self.pending:
             pending, self.pending = self.pending, []
             with self.raw.pipeline():
                 cursor = self.raw.cursor()
                 for text, values in pending:
                     self._guard(lambda t=text, v=values: cursor.execute(t, v), text, values)
-                self.conn.commit()
+                self._guard(finish, "COMMIT", None)
         else:
-            self.conn.commit()
+            self._guard(finish, "COMMIT", None)
 
     def rollback(self) -> None:
         self.pending.clear()
-        self.conn.rollback()
+        if self.conn.in_transaction():
+            self.conn.rollback()
+        else:
+            self.raw.rollback()
 
     def _text(self, sql: str) -> str:
         if not self.pg:
@@ -111,7 +131,13 @@ class Runner:
         except self.error as exc:
             # The same exception classes SQLAlchemy raises (IntegrityError, OperationalError, ...), so that
             # retries of lost races and the 503 for a database that went away work as everywhere else.
-            raise DBAPIError.instance(sql, params, exc, self.error) from exc
+            gone = self.conn.dialect.is_disconnect(exc, self.raw, None)
+            if gone:
+                self.conn.invalidate()  # never handed out again
+                if not self.answered:  # a pooled connection that died while idle: nothing was done on it
+                    raise StaleConnection(str(exc).splitlines()[0][:200]) from exc
+            raise DBAPIError.instance(sql, params, exc, self.error, connection_invalidated=gone) from exc
+        self.answered = True
 
     # --- times ------------------------------------------------------------------------------------
 

@@ -180,3 +180,18 @@ def test_the_sqlite_file_going_away_mid_traffic_answers_503_and_loses_nothing(ap
     send_all(client, bodies[20:], answers)
     assert [answers[b["id"]][-1] for b in bodies[10:20]] == [503] * 10
     check_nothing_lost(client, bodies, answers)
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL's server-side connections")
+def test_a_pooled_connection_that_died_while_idle_costs_no_request_anything(app, client):
+    """No ping on checkout: a connection the server dropped while it sat in the pool fails its first statement,
+    and the transaction simply runs again on another connection."""
+    import psycopg
+    client.agent("alice")
+    assert client.event(conversation="c1").status_code == 200  # the pool now holds an open connection
+    with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                      "AND pid <> pg_backend_pid() AND application_name = ''")
+    r = client.event(conversation="c2", customer="cust_2")
+    assert r.status_code == 200 and r.get_json()["agent"] == "alice"
+    assert client.api("GET", "/api/agents/alice").get_json()["open_load"] == 2
