@@ -15,7 +15,9 @@ from . import assignment
 
 def handle(store: Store, event: Inbound) -> dict:
     """Apply one inbound event exactly once; a repeated key gets the first answer back."""
-    pre = store.preflight(event.key, event.conversation_id, event.customer_id, event.alias_key)
+    routed = event.type in (EventType.CREATED, EventType.REOPENED) and not event.assign_agent
+    pre = store.preflight(event.key, event.conversation_id, event.customer_id, event.alias_key,
+                          team=(event.assign_team or event.team or "") if routed else None)
     if pre.answer is not None:
         return {**_from_record(json.loads(pre.answer), pre.conversation_customer), "duplicate": True}
     if pre.conversation_exists and pre.conversation_channel != event.channel:

@@ -21,22 +21,43 @@ def _routing_agent(row) -> routing.Agent:
                          open_load=row[4], last_assigned=row[5], email=row[6])
 
 
-class SqlDirectory:
-    """routing.Directory over the database, loading only what a decision asks for."""
+# What an event's decision will most likely ask the directory, read with the event's preflight (one round
+# trip): the members of the event's team, its linked agent and that agent's teams, and whether the team exists.
+# Rows are tagged: m (a member of :team), l (the linked agent), t (one of its teams, in id), x (:team exists).
+PREFETCH = (
+    "SELECT 'm', a.id, a.status, a.active, a.max_open, a.open_load, a.last_assigned, a.email FROM agent a "
+    "JOIN membership m ON m.agent_id = a.id WHERE m.team_id = :team AND a.active = :yes "
+    "UNION ALL SELECT 'l', a.id, a.status, a.active, a.max_open, a.open_load, a.last_assigned, a.email "
+    "FROM agent a WHERE a.id = (SELECT agent_id FROM sticky_link WHERE customer_id = :cust) "
+    "UNION ALL SELECT 't', m.team_id, NULL, NULL, NULL, NULL, NULL, NULL FROM membership m "
+    "WHERE m.agent_id = (SELECT agent_id FROM sticky_link WHERE customer_id = :cust) "
+    "UNION ALL SELECT 'x', t.id, NULL, NULL, NULL, NULL, NULL, NULL FROM team t WHERE t.id = :team")
 
-    def __init__(self, q: Runner):
+
+class SqlDirectory:
+    """routing.Directory over the database, loading only what a decision asks for (and not even that when the
+    event's preflight read it already: `known`)."""
+
+    def __init__(self, q: Runner, known: "Prefetched | None" = None):
         self.q = q
+        self.known = known
 
     def agent(self, ref: str) -> routing.Agent | None:
+        if self.known is not None and ref in self.known.agents:
+            return self.known.agents[ref]
         row = self.q.one(f"SELECT {_ROUTING_COLUMNS} FROM agent WHERE id = :ref", ref=ref)
         if row is None and "@" in ref:
             row = self.q.one(f"SELECT {_ROUTING_COLUMNS} FROM agent WHERE lower(email) = :email", email=ref.lower())
         return _routing_agent(row) if row is not None else None
 
     def team_exists(self, team_id: str) -> bool:
+        if self.known is not None and team_id == self.known.team:
+            return self.known.team_exists
         return self.q.one("SELECT 1 FROM team WHERE id = :team", team=team_id) is not None
 
     def members(self, team_id: str) -> list[routing.Agent]:
+        if self.known is not None and team_id == self.known.team:
+            return self.known.members
         rows = self.q.all(
             "SELECT a.id, a.status, a.active, a.max_open, a.open_load, a.last_assigned, a.email FROM agent a "
             "JOIN membership m ON m.agent_id = a.id WHERE m.team_id = :team AND a.active = :yes",
@@ -44,6 +65,8 @@ class SqlDirectory:
         return [_routing_agent(r) for r in rows]
 
     def teams_of(self, agent_id: str) -> list[str]:
+        if self.known is not None and agent_id in self.known.teams_of:
+            return self.known.teams_of[agent_id]
         rows = self.q.all("SELECT team_id FROM membership WHERE agent_id = :agent ORDER BY team_id", agent=agent_id)
         return [r[0] for r in rows]
 
@@ -52,11 +75,27 @@ class SqlDirectory:
                                                       yes=True)]
 
 
+class Prefetched:
+    """Directory answers read ahead (see PREFETCH), for one decision."""
+
+    def __init__(self, rows: list[tuple], team: str | None, linked: str | None):
+        self.team = team
+        self.members = [_routing_agent(r[1:]) for r in rows if r[0] == "m"]
+        self.team_exists = any(r[0] == "x" for r in rows)
+        found = next((_routing_agent(r[1:]) for r in rows if r[0] == "l"), None)
+        self.agents: dict[str, routing.Agent | None] = {linked: found} if linked is not None else {}
+        self.teams_of = {linked: sorted(r[1] for r in rows if r[0] == "t")} if found is not None else {}
+
+
 class DirectoryStatements:
     q: Runner
+    _prefetched: Prefetched | None = None
 
     def directory(self) -> SqlDirectory:
-        return SqlDirectory(self.q)
+        """The directory for one decision. The first after a preflight answers from what it read ahead; any
+        later one (a decision made again because its seat was taken) reads afresh."""
+        known, self._prefetched = self._prefetched, None
+        return SqlDirectory(self.q, known)
 
     def agent(self, agent_id: str, *, for_update: bool = False) -> AgentRecord | None:
         sql = self.q.locking(f"SELECT {', '.join(_PROFILE_COLUMNS)} FROM agent WHERE id = :id") if for_update \

@@ -60,6 +60,19 @@ class Runner:
     def run(self, sql: str, **params) -> int:
         return self._run(sql, params).rowcount
 
+    def many(self, statements: list[tuple[str, dict]]) -> list[list[tuple]]:
+        """Several reads at once, each one's rows in order: on PostgreSQL in one round trip (one pipeline, with
+        any deferred writes before them)."""
+        if not self.pg:
+            return [self._run(sql, params).fetchall() for sql, params in statements]
+        cursors = [self.raw.cursor() for _ in statements]
+
+        def send():
+            for cursor, (sql, params) in zip(cursors, statements):
+                cursor.execute(self._text(sql), params)
+        self._pipelined(send, statements[0][0])
+        return [c.fetchall() for c in cursors]
+
     def later(self, sql: str, **params) -> None:
         """A write whose result nobody reads: deferred on PostgreSQL, run now on SQLite."""
         if self.pg:
@@ -84,12 +97,7 @@ class Runner:
     def commit(self) -> None:
         finish = self.conn.commit if self.conn.in_transaction() else self.raw.commit
         if self.pending:
-            pending, self.pending = self.pending, []
-            with self.raw.pipeline():
-                cursor = self.raw.cursor()
-                for text, values in pending:
-                    self._guard(lambda t=text, v=values: cursor.execute(t, v), text, values)
-                self._guard(finish, "COMMIT", None)
+            self._pipelined(finish, "COMMIT")
         else:
             self._guard(finish, "COMMIT", None)
 
@@ -110,16 +118,24 @@ class Runner:
 
     def _run(self, sql: str, params: dict):
         cursor = self.raw.cursor()
-        if self.pending:
-            pending, self.pending = self.pending, []
-            with self.raw.pipeline():
-                writes = self.raw.cursor()
-                for text, values in pending:
-                    self._guard(lambda t=text, v=values: writes.execute(t, v), text, values)
-                self._guard(lambda: cursor.execute(self._text(sql), params), sql, params)
+        if self.pending or (self.pg and not self.answered):  # the first: the driver's BEGIN goes along
+            self._pipelined(lambda: cursor.execute(self._text(sql), params), sql, params)
         else:
             self._guard(lambda: cursor.execute(self._text(sql), params), sql, params)
         return cursor
+
+    def _pipelined(self, last, sql: str, params: dict | None = None) -> None:
+        """The deferred writes, then `last`, in one pipeline: one round trip. Errors surface when the pipeline
+        syncs, so the whole of it is guarded."""
+        pending, self.pending = self.pending, []
+
+        def send():
+            with self.raw.pipeline():
+                writes = self.raw.cursor()
+                for text, values in pending:
+                    writes.execute(text, values)
+                last()
+        self._guard(send, sql, params)
 
     def _send_pending(self) -> None:
         if self.pending:

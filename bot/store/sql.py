@@ -16,7 +16,7 @@ from ..clock import Clock
 from ..models import (Conversation as ConversationRow, Customer, DecisionRow, ProcessedEvent, StickyLink,
                       WorkspaceSettings)
 from .customers import CustomerStatements
-from .directory import DirectoryStatements
+from .directory import PREFETCH, DirectoryStatements, Prefetched
 from .outbox import OutboxStatements
 from .stats import StatsStatements
 from .records import (Conversation, ConversationStatus, CustomerRecord, DecisionRecord, Preflight)
@@ -30,6 +30,15 @@ _SETTINGS_COLUMNS = "sticky_days, availability_check, drain_unassigned, sticky_w
 _DECISION_COLUMNS = ("id, conversation_id, status, agent_id, team, rule, reason, decided_at, event_id, trigger, "
                      "is_returning, window_passed, miss, linked_agent, held_until")
 # A seat is free when the agent is active and, if the decision relied on it, still available.
+_PREFLIGHT = (
+    f"SELECT {_SETTINGS_COLUMNS}, "
+    "(SELECT answer FROM processed_event WHERE key IN (:key, :alias) LIMIT 1), "
+    "(SELECT customer_id FROM conversation WHERE id = :conv), "
+    "(SELECT agent_id FROM sticky_link WHERE customer_id = :cust), "
+    "(SELECT last_interaction_at FROM sticky_link WHERE customer_id = :cust), "
+    "(SELECT channel FROM conversation WHERE id = :conv), "
+    "(SELECT 1 FROM customer_block WHERE customer_id = :cust LIMIT 1) "
+    "FROM settings WHERE id = 1")
 _DECISION_VALUES = (":conv, :status, :agent, :team, :rule, :reason, :at, :event, :trigger, :returning, :passed, "
                     ":miss, :linked, :held_until")
 _SEAT_FREE = ("active = :yes AND (:needs_room = :no OR (status = 'online' AND "
@@ -67,19 +76,20 @@ class SqlStore(DirectoryStatements, CustomerStatements, OutboxStatements, StatsS
             self.q.core(SETTINGS.insert().values(id=1, **changes))
         return self.settings()
 
-    def preflight(self, key: str, conversation_id: str, customer_id: str | None,
-                  alias_key: str | None = None) -> Preflight:
-        row = self.q.one(
-            f"SELECT {_SETTINGS_COLUMNS}, "
-            "(SELECT answer FROM processed_event WHERE key IN (:key, :alias) LIMIT 1), "
-            "(SELECT customer_id FROM conversation WHERE id = :conv), "
-            "(SELECT agent_id FROM sticky_link WHERE customer_id = :cust), "
-            "(SELECT last_interaction_at FROM sticky_link WHERE customer_id = :cust), "
-            "(SELECT channel FROM conversation WHERE id = :conv), "
-            "(SELECT 1 FROM customer_block WHERE customer_id = :cust LIMIT 1) "
-            "FROM settings WHERE id = 1", key=key, alias=alias_key or key, conv=conversation_id,
-            cust=customer_id)
+    def preflight(self, key: str, conversation_id: str, customer_id: str | None, alias_key: str | None = None,
+                  team: str | None = None) -> Preflight:
+        """What every event needs first: its earlier answer, the conversation, the settings, the customer's link
+        and blocks. With `team` (an event to route), the directory rows its decision will ask for are read in
+        the same round trip (store.directory.PREFETCH)."""
+        params = dict(key=key, alias=alias_key or key, conv=conversation_id, cust=customer_id)
+        statements = [(_PREFLIGHT, params)]
+        if customer_id is not None and team is not None:
+            statements.append((PREFETCH, dict(team=team, cust=customer_id, yes=True)))
+        answers = self.q.many(statements)
+        row = answers[0][0]
         link = routing.Link(row[7], dt(row[8])) if row[7] is not None else None
+        if len(answers) > 1:
+            self._prefetched = Prefetched(answers[1], team, link.agent_id if link else None)
         blocked = self.blocked(customer_id) if row[10] is not None else frozenset()
         return Preflight(row[5], row[6], _settings(row), link, row[9], blocked)
 

@@ -68,7 +68,7 @@ class FakeStore:
         self.settings_ = replace(self.settings_, **changes)
         return self.settings_
 
-    def preflight(self, key, conversation_id, customer_id, alias_key=None) -> Preflight:
+    def preflight(self, key, conversation_id, customer_id, alias_key=None, team=None) -> Preflight:
         conv = self.conversations.get(conversation_id)
         return Preflight(self.processed.get(key) or self.processed.get(alias_key), conv.customer_id if conv else None,
                          self.settings_, self.links.get(customer_id), conv.channel if conv else None,
