@@ -4,7 +4,10 @@ from __future__ import annotations
 from integrations.slack.client import ALARM
 from routing import Status
 
+from .. import clock
 from ..store import OutboxState, Store
+
+FAILED_SHOWN = 50
 
 
 def status(store: Store) -> dict:
@@ -22,3 +25,10 @@ def status(store: Store) -> dict:
         "outbox_backlog": counts.outbox.get(OutboxState.PENDING, 0),
         "slack_alarm": counts.alarms,
     }
+
+
+def failed_deliveries(store: Store, limit: int = FAILED_SHOWN) -> list[dict]:
+    """Outbox rows refused for good, the newest first: what they were and why (never their payload)."""
+    return [{"id": f.id, "kind": f.kind, "last_error": f.last_error, "attempts": f.attempts,
+             "created_at": clock.iso(f.created_at), "failed_at": clock.iso(f.sent_at)}
+            for f in store.failed_deliveries(limit)]
