@@ -1,6 +1,7 @@
 """The Flask application factory. Nothing connects at import or at creation."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -10,7 +11,7 @@ from .clock import Clock
 from .config import Config
 from .runtime import Runtime
 from .slack import app as slack_app
-from .web import admin, chatwoot, errors, health, ids, webhooks
+from .web import admin, chatwoot, dashboard, errors, health, ids, webhooks
 
 
 def create_app(config: Config | dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
@@ -18,7 +19,8 @@ def create_app(config: Config | dict[str, Any] | None = None, clock: Clock | Non
         config = Config.from_env()
     elif isinstance(config, dict):
         config = Config.from_env().with_(**config)
-    app = Flask("stickybot")
+    # Templates from bot/templates whatever the working folder; static files are the dashboard's to serve.
+    app = Flask("stickybot", root_path=str(Path(__file__).parent), static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     # Endpoints that take more than that, as the server reading requests whole must know before Flask sees them.
     app.config["BODY_LIMITS"] = {"/webhooks/chatwoot": chatwoot.MAX_BODY}
@@ -30,5 +32,6 @@ def create_app(config: Config | dict[str, Any] | None = None, clock: Clock | Non
     ids.install(app)
     for bp in (health.bp, metrics.bp, webhooks.bp, chatwoot.bp, admin.bp):
         app.register_blueprint(bp)
+    dashboard.install(app)
     slack_app.install(app, rt)
     return app

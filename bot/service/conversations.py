@@ -19,7 +19,8 @@ def conversation(store: Store, conversation_id: str) -> dict:
         "held_until": clock.iso(conv.held_until), "claim_due": clock.iso(conv.claim_due),
         "claimed_at": clock.iso(conv.claimed_at), "left_out": sorted(store.left_out(conv.id)),
         "decisions": [{"status": d.status, "agent": d.agent_id, "team": d.team, "rule": d.rule,
-                       "reason": render(d.reason, conv.customer_id), "at": clock.iso(d.decided_at), "event": d.event_id}
+                       "reason": render(d.reason, conv.customer_id), "at": clock.iso(d.decided_at), "event": d.event_id,
+                       "trigger": d.trigger}
                       for d in store.decisions(conv.id)],
     }
 

@@ -7,6 +7,8 @@ from routing import Status
 from .. import clock
 from ..store import OutboxState, Store
 
+FAILED_SHOWN = 50
+
 
 def status(store: Store) -> dict:
     settings = store.settings()
@@ -31,3 +33,10 @@ def _last_change(store: Store) -> dict | None:
     if entry is None:
         return None
     return {"at": clock.iso(entry.at), "actor": entry.actor, "before": entry.before, "after": entry.after}
+
+
+def failed_deliveries(store: Store, limit: int = FAILED_SHOWN) -> list[dict]:
+    """Outbox rows refused for good, the newest first: what they were and why (never their payload)."""
+    return [{"id": f.id, "kind": f.kind, "last_error": f.last_error, "attempts": f.attempts,
+             "created_at": clock.iso(f.created_at), "failed_at": clock.iso(f.sent_at)}
+            for f in store.failed_deliveries(limit)]

@@ -2,15 +2,28 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 
 from ..models import Conversation as ConversationRow, OutboxRow, StickyLink
 from .records import ConversationStatus, Counts, OutboxItem, OutboxKind, OutboxState
-from .runner import Runner
+from .runner import Runner, dt
 
 OUTBOX = OutboxRow.__table__
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    """An outbox row given up on: what it was, why, and when."""
+
+    id: int
+    kind: str
+    last_error: str | None
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
 
 
 class OutboxStatements:
@@ -86,6 +99,14 @@ class OutboxStatements:
         done = [str(OutboxState.DELIVERED), str(OutboxState.SKIPPED), str(OutboxState.FAILED)]
         old = (select(OUTBOX.c.id).where(OUTBOX.c.state.in_(done), OUTBOX.c.sent_at < before).limit(batch))
         return self.q.core(delete(OUTBOX).where(OUTBOX.c.id.in_(old))).rowcount
+
+    def failed_deliveries(self, limit: int) -> list[FailedDelivery]:
+        """Rows refused for good, the newest first (no payload: it may hold a customer's data)."""
+        rows = self.q.core(select(OUTBOX.c.id, OUTBOX.c.kind, OUTBOX.c.last_error, OUTBOX.c.attempts,
+                                  OUTBOX.c.created_at, OUTBOX.c.sent_at)
+                           .where(OUTBOX.c.state == str(OutboxState.FAILED)).order_by(OUTBOX.c.id.desc())
+                           .limit(limit)).all()
+        return [FailedDelivery(r[0], r[1], r[2], r[3], dt(r[4]), dt(r[5])) for r in rows]
 
     def counts(self, alarms: frozenset[str] = frozenset()) -> Counts:
         conversation, link = ConversationRow.__table__, StickyLink.__table__

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 import routing
+from bot.store.outbox import FailedDelivery
 from bot.store import (AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
                        OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord)
 from routing import Decision, MemoryDirectory
@@ -25,6 +26,7 @@ class _Row:
     next_attempt_at: datetime | None = None
     lease_until: datetime | None = None
     last_error: str | None = None
+    sent_at: datetime | None = None
 
 
 @dataclass
@@ -339,6 +341,8 @@ class FakeStore:
         row.state, row.lease_until, row.last_error = OutboxState(state), None, note
         if state == OutboxState.PENDING:
             row.next_attempt_at = retry_at or self.now
+        else:
+            row.sent_at = self.now
         return True
 
     def retry_failed(self, kinds=None) -> int:
@@ -346,6 +350,10 @@ class FakeStore:
         for row in rows:
             row.state, row.next_attempt_at = OutboxState.PENDING, self.now
         return len(rows)
+
+    def failed_deliveries(self, limit):
+        return [FailedDelivery(r.id, str(r.kind), r.last_error, r.attempts, r.created_at, r.sent_at)
+                for r in reversed(self.outbox) if r.state == OutboxState.FAILED][:limit]
 
     def counts(self, alarms=frozenset()) -> Counts:
         by_state: dict[str, int] = {}

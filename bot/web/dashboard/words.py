@@ -1,0 +1,80 @@
+"""What the dashboard says: the form fields it reads, and its words for triggers, misses and notices."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from .base import bp
+
+SETTINGS_INTS = ("sticky_days", "sticky_wait_minutes", "claim_minutes")
+SETTINGS_FLAGS = ("availability_check", "drain_unassigned")
+_WHOLE = re.compile(r"[+-]?\d{1,12}")
+
+# Who or what made stickybot decide, by the decision's trigger.
+TRIGGERS = {
+    "event": "the chat channel: the conversation was opened or reopened",
+    "manual": "a person reassigned it in the chat tool",
+    "drain": "stickybot: an agent had room for it in the queue",
+    "came_back": "stickybot: the agent the customer waited for came back",
+    "hold_over": "stickybot: the wait for the customer's agent ran out",
+    "taken": "the agent took it",
+    "release": "its agent released it",
+    "claim_lapse": "stickybot: its agent did not take it in time",
+    "deactivation": "an admin deactivated its agent",
+    "successor": "an admin handed its agent's customers to a successor",
+}
+
+MISSES = {"away": "agent away", "offline": "agent offline", "full": "agent full",
+          "deactivated": "agent deactivated", "blocked": "agent blocked", "flow_override": "flow chose someone else"}
+
+NOTICES = {
+    "settings": "Settings saved.",
+    "status": "Agent status saved; an agent who came online has taken what was waiting for it.",
+    "unlinked": "The link is broken: this customer is no longer sticky.",
+    "blocked": "Block added: this customer will never be routed to that agent.",
+    "unblocked": "Block removed.",
+    "forgotten": "The customer is forgotten: link and personal data erased, conversations kept anonymised.",
+}
+
+
+def settings_from(form) -> dict:
+    """The settings a form sent, as the use-case takes them; text that is not a number or on/off is passed on
+    as it is, so that the use-case's check names the field."""
+    data: dict = {}
+    for name in SETTINGS_INTS:
+        if name in form:
+            raw = form[name].strip()
+            data[name] = int(raw) if _WHOLE.fullmatch(raw) else raw
+    for name in SETTINGS_FLAGS:
+        if name in form:
+            data[name] = {"on": True, "off": False}.get(form[name], form[name])
+    return data
+
+
+@bp.app_template_filter("when")
+def when(iso: str | None) -> str:
+    """2026-11-24T10:00:00Z as 2026-11-24 10:00 UTC."""
+    if not iso:
+        return "—"
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return iso
+
+
+@bp.app_template_filter("web_link")
+def web_link(url: str | None) -> str | None:
+    """A conversation's address, only if it is a plain http(s) one (never javascript: or data:)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+@bp.app_template_filter("percent")
+def percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "—"

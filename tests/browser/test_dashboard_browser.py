@@ -1,0 +1,154 @@
+"""The dashboard in a real headless Chromium against `stickybot serve`: what an admin does, click by click."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser.kit import sign_in, words
+from tests.conftest import ADMIN_TOKEN
+
+pytest.importorskip("playwright")
+from playwright.sync_api import expect  # noqa: E402
+
+
+def test_a_wrong_token_is_refused_the_right_one_opens_a_strict_httponly_expiring_session_and_sign_out_ends_it(page):
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    sign_in(page, "not-the-token")
+    expect(page.get_by_role("alert")).to_contain_text("That is not the admin token")
+    assert not [c for c in page.context.cookies() if c["name"] == "stickybot_session"]
+
+    sign_in(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "stickybot_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert 7 * 3600 < cookie["expires"] - time.time() <= 8 * 3600
+    assert ADMIN_TOKEN not in cookie["value"] and ADMIN_TOKEN not in page.content()
+    assert "stickybot_session" not in page.evaluate("document.cookie")  # no script can read it
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("status")).to_have_text("You are signed out.")
+    assert not [c for c in page.context.cookies() if c["name"] == "stickybot_session"]
+    page.goto("/stats")
+    assert page.url.endswith("/login")
+
+
+def test_repeated_wrong_tokens_are_rate_limited_even_the_right_token_then(page):
+    for _ in range(5):
+        sign_in(page, "guess")
+        expect(page.get_by_role("alert")).to_contain_text("not the admin token")
+    sign_in(page)
+    expect(page.get_by_role("alert")).to_contain_text("Too many wrong tokens from your address")
+    page.goto("/")
+    assert page.url.endswith("/login")
+
+
+def test_an_admin_changes_a_setting_and_sets_an_agent_online_to_drain_the_queue(page, api):
+    api.agent("alice", "billing", status="offline", name="Alice Archer")
+    assert api.event(conversation="conv_1", customer="ada", team="billing")["status"] == "unassigned"
+    sign_in(page)
+    queue = page.get_by_role("region", name="Unassigned queue")
+    expect(queue.get_by_role("link", name="conv_1")).to_be_visible()
+
+    page.get_by_label("Sticky window").fill("3")
+    claim = page.get_by_label("Claim timer")
+    claim.fill("300")  # over 240: the browser itself holds the form back ...
+    page.get_by_role("button", name="Save settings").click()
+    assert claim.evaluate("field => field.validity.rangeOverflow")
+    claim.evaluate("field => field.removeAttribute('max')")  # ... and past the browser, the server refuses it
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#settings-error")).to_contain_text("claim_minutes")
+    expect(claim).to_have_value("300")
+    assert api.get("/api/settings")["sticky_days"] == 7
+    page.get_by_label("Claim timer").fill("5")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status")).to_have_text("Settings saved.")
+    expect(page.get_by_label("Sticky window")).to_have_value("3")
+    assert api.get("/api/settings")["sticky_days"] == 3 and api.get("/api/settings")["claim_minutes"] == 5
+
+    page.get_by_label("Status of Alice Archer").select_option("online")
+    page.get_by_role("button", name="Set status of Alice Archer").click()
+    expect(queue).to_contain_text("Nobody is waiting.")
+    expect(page.get_by_role("row", name="Alice Archer")).to_contain_text("1 / ∞")
+    assert api.get("/api/conversations/conv_1")["agent"] == "alice"
+
+    page.get_by_label("Conversation").fill("conv_1")
+    page.get_by_label("Conversation").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Conversation conv_1")
+    timeline = words(page.locator("ol.timeline").inner_text())
+    assert "rule unassigned" in timeline and "rule queue" in timeline
+    assert "an agent had room for it in the queue" in timeline
+    page.get_by_role("link", name="Audit").click()
+    expect(page.get_by_role("table")).to_contain_text("dashboard")
+
+
+def test_an_admin_looks_up_a_customer_previews_blocks_unblocks_breaks_the_link_and_forgets_them(page, api):
+    api.agent("alice", "billing", name="Alice Archer")
+    api.agent("bob", "sales", name="Bob Baker")
+    assert api.event(conversation="conv_1", customer="ada", team="billing")["agent"] == "alice"
+    sign_in(page)
+    page.get_by_label("Customer", exact=True).fill("ada")
+    page.get_by_label("Customer", exact=True).press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Customer ada")
+    link = page.get_by_role("region", name="Sticky link")
+    expect(link).to_contain_text("alice")
+    expect(page.locator("#preview-result")).to_contain_text("rule sticky")
+
+    page.get_by_label("Team the conversation comes in through").select_option("sales")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#preview-result")).to_contain_text("(team sales)")
+
+    page.get_by_label("Block an agent").select_option("bob")
+    page.get_by_role("button", name="Block", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Block added")
+    assert api.get("/api/customers/ada")["blocked_agents"] == ["bob"]
+    page.get_by_role("button", name="Unblock bob").click()
+    expect(page.get_by_role("status")).to_have_text("Block removed.")
+    assert api.get("/api/customers/ada")["blocked_agents"] == []
+
+    page.get_by_role("button", name="Break the link").click()
+    expect(link).to_contain_text("No link is stored")
+    assert api.get("/api/customers/ada")["sticky"] is None
+
+    page.get_by_label("To confirm, type the customer id").fill("someone else")
+    page.get_by_role("button", name="Forget the customer").click()
+    expect(page.locator("#forget-error")).to_contain_text("nothing was forgotten")
+    assert api.get("/api/conversations/conv_1")["customer"] == "ada"
+    page.get_by_label("To confirm, type the customer id").fill("ada")
+    page.get_by_role("button", name="Forget the customer").click()
+    expect(page.get_by_role("status")).to_contain_text("The customer is forgotten")
+    assert api.get("/api/conversations/conv_1")["customer"].startswith("forgotten-")
+
+
+def test_a_form_post_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothing(page, api):
+    sign_in(page)
+    for form in ({"sticky_days": "2"}, {"sticky_days": "2", "csrf": "0" * 64}):
+        answer = page.request.post("/settings", form=form)  # the signed-in browser's own cookies
+        assert answer.status == 403 and "Nothing was changed" in answer.text()
+    page.locator("form.settings input[name=csrf]").evaluate("field => { field.value = 'tampered'; }")
+    page.get_by_label("Sticky window").fill("2")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Form refused")
+    assert api.get("/api/settings")["sticky_days"] == 7
+
+
+def test_the_pages_fit_a_phone_and_the_keyboard_reaches_the_content_first(browser, server, api):
+    api.agent("alice", "billing", name="Alice Archer")
+    api.event(conversation="conv_1", customer="ada", team="billing")
+    context = browser.new_context(base_url=server.base, viewport={"width": 390, "height": 844},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        sign_in(page)
+        for path in ("/", "/stats", "/audit", "/customers/ada", "/conversations/conv_1"):
+            page.goto(path)
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, path
+        page.keyboard.press("Tab")
+        expect(page.locator(":focus")).to_have_text("Skip to content")
+        page.keyboard.press("Enter")
+        expect(page.locator("main")).to_be_focused()
+    finally:
+        context.close()
