@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, false as sa_false
+from sqlalchemy import Column, Index, Text, false as sa_false, text
 from sqlmodel import Field, SQLModel
+
+
+_UNCLAIMED = "claim_due IS NOT NULL AND claimed_at IS NULL"
 
 
 class WorkspaceSettings(SQLModel, table=True):
@@ -63,8 +66,12 @@ class Conversation(SQLModel, table=True):
     __table_args__ = (
         Index("ix_conversation_agent_status", "agent_id", "status"),
         Index("ix_conversation_status_queued", "status", "queued_at"),
-        Index("ix_conversation_status_held_until", "status", "held_until"),
-        Index("ix_conversation_status_claim_due", "status", "claim_due"),
+        # Partial: only the few conversations held, or waiting for a claim, are in these (no index write for
+        # every other conversation).
+        Index("ix_conversation_held_until", "held_until", sqlite_where=text("status = 'held'"),
+              postgresql_where=text("status = 'held'")),
+        Index("ix_conversation_claim_due", "claim_due", sqlite_where=text(_UNCLAIMED),
+              postgresql_where=text(_UNCLAIMED)),
     )
     id: str = Field(primary_key=True, max_length=200)
     customer_id: str = Field(max_length=128, index=True)
@@ -157,7 +164,9 @@ class ProcessedEvent(SQLModel, table=True):
 class OutboxRow(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_state_due", "state", "next_attempt_at"),
-                      Index("ix_outbox_state_sent", "state", "sent_at"))
+                      # Retention's: only finished rows have a sent_at.
+                      Index("ix_outbox_sent_at", "sent_at", sqlite_where=text("sent_at IS NOT NULL"),
+                            postgresql_where=text("sent_at IS NOT NULL")))
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
     payload: str = Field(sa_column=Column(Text, nullable=False))

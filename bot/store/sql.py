@@ -126,13 +126,21 @@ class SqlStore(DirectoryStatements, CustomerStatements, OutboxStatements, StatsS
                       held_until=self.q.ts(decision.held_until))
         if self.q.pg:
             return self._record_pg(decision, rotation, values)
-        seq = self.q.one("SELECT coalesce(max(id), 0) + 1 FROM decision")[0]
-        if decision.assigned and not self.q.all(
-                "UPDATE agent SET open_load = open_load + 1, "
-                f"last_assigned = CASE WHEN :rotation = :yes THEN :seq ELSE last_assigned END "
-                f"WHERE id = :agent AND {_SEAT_FREE} RETURNING id",
-                agent=decision.agent, seq=seq, rotation=rotation, needs_room=decision.needs_room, yes=True, no=False):
-            return None
+        # SQLite: one writer at a time, so the next id is max(id) + 1; a seat taken for the rotation records it
+        # as the agent's place in one statement.
+        seq = None
+        if decision.assigned:
+            seat = self.q.one(
+                "UPDATE agent SET open_load = open_load + 1, last_assigned = CASE WHEN :rotation = :yes "
+                "THEN (SELECT coalesce(max(id), 0) + 1 FROM decision) ELSE last_assigned END "
+                f"WHERE id = :agent AND {_SEAT_FREE} RETURNING last_assigned",
+                agent=decision.agent, rotation=rotation, needs_room=decision.needs_room, yes=True, no=False)
+            if seat is None:
+                return None
+            seq = seat[0] if rotation else None
+        if seq is None:
+            return self.q.one(f"INSERT INTO decision ({_DECISION_COLUMNS}) VALUES (NULL, {_DECISION_VALUES}) "
+                              "RETURNING id", **values)[0]
         self.q.run(f"INSERT INTO decision ({_DECISION_COLUMNS}) VALUES (:seq, {_DECISION_VALUES})", seq=seq, **values)
         return seq
 
