@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from .clock import Clock
+from .groupcommit import GroupCommit
 from .store import Contention, SqlStore
 from .store.runner import Runner, StaleConnection
 
@@ -170,6 +171,7 @@ class Database:
         self._write_engine = self.engine.execution_options(sticky_write=True)
         self._writer = _SqliteWriterLock(self.engine.url.database) if self.is_sqlite else None
         self._checkpointer = _Checkpointer(self.engine) if self.is_sqlite else None
+        self._group = GroupCommit(self._run_batch) if self.is_sqlite else None
         self._job_locks: dict[str, threading.Lock] = {}
         self._job_locks_guard = threading.Lock()
 
@@ -222,10 +224,14 @@ class Database:
                     raise
         raise AssertionError("unreachable")
 
-    def transact(self, work: Callable[[SqlStore], T], attempts: int = 6) -> T:
-        """Run `work` in a write transaction, again from the start if it lost a race."""
+    def transact(self, work: Callable[[SqlStore], T], attempts: int = 6, shared: bool = False) -> T:
+        """Run `work` in a write transaction, again from the start if it lost a race. `shared`: on SQLite the
+        transaction (and its commit) may be shared with others arriving at the same time (bot.groupcommit);
+        `work` must then use only the store it is given."""
         for attempt in range(1, attempts + 1):
             try:
+                if shared and self._group is not None:
+                    return self._group.run(work)
                 with self.writing() as store:
                     return work(store)
             except (IntegrityError, OperationalError, DBAPIError, Contention) as exc:
@@ -235,6 +241,36 @@ class Database:
                          str(getattr(exc, "orig", exc)).splitlines()[0][:200])
                 time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
+
+    def _run_batch(self, items) -> None:
+        """Group commit's one transaction: each work in a savepoint of its own, one commit for all."""
+        if self._checkpointer is not None:
+            self._checkpointer.ensure_running()
+        with self._writer, self._write_engine.connect() as conn:
+            q = Runner(conn)
+            q.begin(immediate=True)
+            try:
+                for item in items:
+                    store = SqlStore(q, self.clock)
+                    q.run("SAVEPOINT work")
+                    try:
+                        item.result = item.work(store)
+                        item.info = store.info
+                    except Exception as exc:  # this work alone is undone; its caller gets the error
+                        q.run("ROLLBACK TO work")
+                        item.error = exc
+                    q.run("RELEASE work")
+                q.commit()
+            except BaseException:
+                try:
+                    q.rollback()
+                except Exception:
+                    conn.invalidate()
+                raise
+        if self.on_commit is not None:
+            for item in items:
+                if item.error is None and item.info:
+                    self.on_commit(item.info)
 
     def scrub(self, attempts: int = 20) -> bool:
         """After erasing personal data: on SQLite, copy the write-ahead log into the database and truncate it,

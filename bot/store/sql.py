@@ -31,14 +31,11 @@ _DECISION_COLUMNS = ("id, conversation_id, status, agent_id, team, rule, reason,
                      "is_returning, window_passed, miss, linked_agent, held_until")
 # A seat is free when the agent is active and, if the decision relied on it, still available.
 _PREFLIGHT = (
-    f"SELECT {_SETTINGS_COLUMNS}, "
-    "(SELECT answer FROM processed_event WHERE key IN (:key, :alias) LIMIT 1), "
-    "(SELECT customer_id FROM conversation WHERE id = :conv), "
-    "(SELECT agent_id FROM sticky_link WHERE customer_id = :cust), "
-    "(SELECT last_interaction_at FROM sticky_link WHERE customer_id = :cust), "
-    "(SELECT channel FROM conversation WHERE id = :conv), "
-    "(SELECT 1 FROM customer_block WHERE customer_id = :cust LIMIT 1) "
-    "FROM settings WHERE id = 1")
+    "SELECT s.sticky_days, s.availability_check, s.drain_unassigned, s.sticky_wait_minutes, s.claim_minutes, "
+    "(SELECT answer FROM processed_event WHERE key IN (:key, :alias) LIMIT 1), c.customer_id, l.agent_id, "
+    "l.last_interaction_at, c.channel, (SELECT 1 FROM customer_block WHERE customer_id = :cust LIMIT 1) "
+    "FROM settings s LEFT JOIN conversation c ON c.id = :conv LEFT JOIN sticky_link l ON l.customer_id = :cust "
+    "WHERE s.id = 1")
 _DECISION_VALUES = (":conv, :status, :agent, :team, :rule, :reason, :at, :event, :trigger, :returning, :passed, "
                     ":miss, :linked, :held_until")
 _SEAT_FREE = ("active = :yes AND (:needs_room = :no OR (status = 'online' AND "

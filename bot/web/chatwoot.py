@@ -50,8 +50,9 @@ def chatwoot_event():
         return jsonify(chatwoot.answer_ignored(happening, "no account id; set CHATWOOT_ACCOUNT_ID"))
     keys = chatwoot.delivery_keys(_delivery_id(),
                                   request.headers.get("X-Chatwoot-Timestamp"), body)
-    answer = rt.db.transact(lambda store: chatwoot.receive(store, happening, keys, cfg.chatwoot_url,
-                                                           rt.clock.now()))
+    now = rt.clock.now()
+    answer = rt.db.transact(lambda store: chatwoot.receive(store, happening, keys, cfg.chatwoot_url, now),
+                            shared=True)
     rt.wake_deliverer()
     return jsonify(answer)
 

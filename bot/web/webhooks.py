@@ -48,6 +48,6 @@ def widget_event():
         raise Invalid(str(exc), details=exc.details) from None
     except ValueError as exc:
         raise StickyError(str(exc), code=ErrorCode.INVALID_JSON) from None
-    answer = rt.db.transact(lambda store: events.handle(store, event))
+    answer = rt.db.transact(lambda store: events.handle(store, event), shared=True)
     rt.wake_deliverer()
     return jsonify(answer)

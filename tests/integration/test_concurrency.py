@@ -6,10 +6,11 @@ import random
 import threading
 from collections import Counter
 
+import pytest
 from sqlmodel import select
 
 from bot.models import AgentRow, Conversation, DecisionRow
-from tests.conftest import orm, StickyClient, event_body
+from tests.conftest import PG_URL, StickyClient, event_body, orm
 
 THREADS, EVENTS = 8, 50
 
@@ -51,3 +52,27 @@ def test_8_threads_x_50_events_decide_each_conversation_once_and_keep_loads_exac
     for agent in agents:
         assert agent.open_load == held.get(agent.id, 0), agent.id
         assert agent.open_load <= agent.max_open
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="group commit is SQLite's")
+def test_in_a_shared_sqlite_transaction_a_failing_work_is_undone_alone(db_url):
+    from bot.db import Database
+    from bot.groupcommit import _Item
+    from bot.store import TeamRecord
+
+    def good(store):
+        store.save_team(TeamRecord("kept", "Kept"))
+        return "ok"
+
+    def bad(store):
+        store.save_team(TeamRecord("undone", "Undone"))
+        raise ValueError("this one fails")
+
+    db = Database(db_url)
+    try:
+        items = [_Item(bad), _Item(good)]
+        db._run_batch(items)
+        assert isinstance(items[0].error, ValueError) and items[1].result == "ok"
+        assert [t.id for t in db.read(lambda store: store.teams())] == ["kept"]
+    finally:
+        db.dispose()
