@@ -3,7 +3,8 @@
     python -m bench.inproc TASK 'JSON ARGUMENTS'
 
 Tasks: `where` (which `bot` is imported), `seed`, `decision` (the cost of one routed decision, through the
-app's test client with really signed requests) and `sweep` (`bot.jobs.expire_links`). Prints one JSON line.
+app's test client with really signed requests), `sweep` (`bot.jobs.expire_links`) and `retention`
+(`bot.jobs.retain`). Prints one JSON line.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def where(_args: dict) -> dict:
 
 def do_seed(args: dict) -> dict:
     started = time.perf_counter()
-    done = seed(args["url"], WORKLOADS[args["workload"]], args.get("live"), args.get("stale", 0))
+    done = seed(args["url"], WORKLOADS[args["workload"]], args.get("live"), args.get("stale", 0), args.get("old", 0))
     return {**done, "seconds": time.perf_counter() - started}
 
 
@@ -81,7 +82,20 @@ def sweep(args: dict) -> dict:
         db.dispose()
 
 
-TASKS = {"where": where, "seed": do_seed, "decision": decision, "sweep": sweep}
+def retention(args: dict) -> dict:
+    from bot.db import Database
+    from bot.jobs import retain
+
+    db = Database(args["url"])
+    try:
+        started = time.perf_counter()
+        removed = retain(db, args["days"])
+        return {"removed": removed, "seconds": time.perf_counter() - started}
+    finally:
+        db.dispose()
+
+
+TASKS = {"where": where, "seed": do_seed, "decision": decision, "sweep": sweep, "retention": retention}
 
 if __name__ == "__main__":
     print(json.dumps(TASKS[sys.argv[1]](json.loads(sys.argv[2]))))

@@ -71,12 +71,16 @@ def decision(backend: str, r: dict) -> None:
           f"{sticky(b['rules'])})", flush=True)
 
 
-def sweep(backend: str, r: dict) -> None:
+def sweep(backend: str, r: dict, what: str = "sweep of {n:,} stale links", job: str = "the sweep") -> None:
     q, d = r["quiet"], r["during"]
     p = f"[{backend}] {r['tree']} ({r['serve']})"
-    print(f"{p} sweep of {r['removed']:,} stale links: {r['seconds']:.1f} s | webhook p99 {q['p99_ms']:.1f} ms "
-          f"quiet ({q['rps']:.0f} events/s), {d['p99_ms']:.1f} ms during the sweep ({d['rps']:.0f} events/s)"
-          + (" | the sweep outlasted the measured run" if r["seconds"] > d["duration_s"] else ""))
+    print(f"{p} {what.format(n=r['removed'])}: {r['seconds']:.1f} s | webhook p99 {q['p99_ms']:.1f} ms "
+          f"quiet ({q['rps']:.0f} events/s), {d['p99_ms']:.1f} ms during {job} ({d['rps']:.0f} events/s)"
+          + (f" | {job} outlasted the measured run" if r["seconds"] > d["duration_s"] else ""))
     _warn(p, "quiet", q)
     _warn(p, "during", d)
     print(flush=True)
+
+
+def retention(backend: str, r: dict) -> None:
+    sweep(backend, r, "retention job, {n:,} old event keys and outbox rows deleted", "the retention job")

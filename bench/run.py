@@ -1,6 +1,6 @@
 """stickybot's benchmark: what users run (the Procfile's web command) against the bare-Flask limit under the
 very same command, with fresh signed events only; the decision cost against the number of links; the expiry
-sweep under load. Any source tree can be measured (--src), several in one sitting.
+sweep and the retention job under load. Any source tree can be measured (--src), several in one sitting.
 
     python bench/run.py                                   # this tree, SQLite and (if reachable) PostgreSQL
     python bench/run.py --src /work/bench-old --src .     # two trees, back to back
@@ -29,7 +29,7 @@ from bench.procfile import ProcfileError, parse_serve  # noqa: E402
 from bench.server import Server, ServerError, Tree  # noqa: E402
 from bench.workload import WORKLOADS  # noqa: E402
 
-PARTS = ("throughput", "decision", "sweep")
+PARTS = ("throughput", "decision", "sweep", "retention")
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -51,6 +51,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--decision-rounds", type=int, default=9)
     p.add_argument("--decision-events", type=int, default=300, help="events per round")
     p.add_argument("--stale", type=int, default=1_000_000, help="stale links the sweep deletes")
+    p.add_argument("--old-keys", type=int, default=1_000_000,
+                   help="old event keys the retention job deletes (with half as many old outbox rows)")
     p.add_argument("--skip", nargs="*", default=[], choices=PARTS)
     p.add_argument("--out", type=Path, help="also write the results here")
     args = p.parse_args(argv)
@@ -116,17 +118,24 @@ class Bench:
         return {"tree": str(tree.source), "links": costs, "ratio": large / small}
 
     def sweep(self, dbs: Databases, tree: Tree) -> dict:
-        url = dbs.fresh("sweep")
+        return self.job_under_load(dbs, tree, "sweep", {"stale": self.args.stale}, {})
+
+    def retention(self, dbs: Databases, tree: Tree) -> dict:
+        return self.job_under_load(dbs, tree, "retention", {"old": self.args.old_keys}, {"days": 30})
+
+    def job_under_load(self, dbs: Databases, tree: Tree, job: str, seeding: dict, job_args: dict) -> dict:
+        """A quiet measured run, then one while `job` runs in a separate process on the same database."""
+        url = dbs.fresh(job)
         serve, sweepers = self.args.serve[0], []
         try:
-            tree.inproc("seed", {"url": url, "workload": self.work.name, "stale": self.args.stale})
+            tree.inproc("seed", {"url": url, "workload": self.work.name, **seeding})
             server = Server(tree, serve, "stickybot", url, self.scratch / "server.log")
             try:
                 prefix = self.scratch / "events"
                 quiet = warm_then_measure(server.port, self.work, self.load, self.tag(), prefix, self.args.warmup)
                 during = measure(server.port, self.work, self.load, self.tag(), prefix, quiet["sized_for_rps"],
-                                 on_start=lambda: sweepers.append(tree.spawn("sweep", {"url": url})))
-                swept = tree.finish(sweepers[0], "sweep")
+                                 on_start=lambda: sweepers.append(tree.spawn(job, {"url": url, **job_args})))
+                swept = tree.finish(sweepers[0], job)
             finally:
                 server.stop()
         finally:
@@ -151,7 +160,7 @@ def run_backend(bench: Bench, backend: str, trees: list[Tree], out: dict) -> Non
                     result = bench.throughput(dbs, tree, serve)
                     out.setdefault("throughput", []).append(result)
                     report.throughput(backend, result)
-        for part in ("decision", "sweep"):
+        for part in ("decision", "sweep", "retention"):
             if part not in args.skip:
                 for tree in trees:
                     result = getattr(bench, part)(dbs, tree)
@@ -179,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def measure_all(args: argparse.Namespace, scratch: Path) -> dict:
-    if "throughput" not in args.skip or "sweep" not in args.skip:
+    if {"throughput", "sweep", "retention"} - set(args.skip):
         require_wrk()
     trees = [Tree.open(src, args.python, scratch) for src in (args.src or [ROOT])]
     for tree in trees:

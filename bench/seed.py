@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import MetaData, create_engine, insert
+from sqlalchemy import Integer, MetaData, create_engine, insert
 
 from bench.workload import ADMIN_TOKEN, SECRET, Workload
 
@@ -52,7 +52,8 @@ def directory(client, work: Workload) -> None:
 def _checked(table, values: dict) -> dict:
     """`values` for `table`, after checking the bench knows every column the table requires."""
     unknown = [c.name for c in table.columns if c.name not in values and not c.nullable
-               and c.server_default is None and not (c.primary_key and c.autoincrement is True)]
+               and c.server_default is None
+               and not (c.primary_key and c.autoincrement in (True, "auto") and isinstance(c.type, Integer))]
     if unknown:
         raise SeedError(f"table {table.name} requires {', '.join(unknown)}, which bench/seed.py does not fill; "
                         "teach it what to put there")
@@ -84,6 +85,30 @@ def links(url: str, work: Workload, live: int, stale: int = 0, rng_seed: int = 7
         engine.dispose()
 
 
+def old_records(url: str, count: int, rng_seed: int = 11) -> None:
+    """What the retention job deletes: `count` idempotency keys of events received 40-90 days ago, and half as
+    many delivered outbox rows finished then."""
+    rng = random.Random(rng_seed)
+    moment = datetime.now(timezone.utc)
+    engine = create_engine(url)
+    try:
+        meta = MetaData()
+        meta.reflect(engine, only=["processed_event", "outbox"])
+        keys, outbox = meta.tables["processed_event"], meta.tables["outbox"]
+        for start in range(0, count, BATCH):
+            size = min(BATCH, count - start)
+            ages = [moment - timedelta(days=40 + rng.random() * 50) for _ in range(size)]
+            with engine.begin() as conn:
+                conn.execute(insert(keys), [_checked(keys, {"key": f"widget:old{start + i}",
+                                                            "conversation_id": f"old{start + i}", "answer": "{}",
+                                                            "received_at": at}) for i, at in enumerate(ages)])
+                conn.execute(insert(outbox), [_checked(outbox, {
+                    "kind": "handoff", "payload": "{}", "state": "delivered", "attempts": 1, "next_attempt_at": at,
+                    "created_at": at, "sent_at": at}) for at in ages[::2]])
+    finally:
+        engine.dispose()
+
+
 def check_links(client, live: int, stale: int) -> None:
     """The app reads the seeded links as links: active inside the window, inactive outside it."""
     samples = [("cust0", True), (f"cust{live - 1}", True)] if live else []
@@ -95,7 +120,7 @@ def check_links(client, live: int, stale: int) -> None:
                             f" link (it answered {sticky}); the stored form of links has changed, adapt bench/seed.py")
 
 
-def seed(url: str, work: Workload, live: int | None = None, stale: int = 0) -> dict:
+def seed(url: str, work: Workload, live: int | None = None, stale: int = 0, old: int = 0) -> dict:
     from bot.migrate import upgrade
 
     live = work.customers if live is None else live
@@ -106,6 +131,9 @@ def seed(url: str, work: Workload, live: int | None = None, stale: int = 0) -> d
         directory(client, work)
         links(url, work, live, stale)
         check_links(client, live, stale)
+        if old:
+            old_records(url, old)
     finally:
         close(app)
-    return {"agents": work.agents, "teams": work.teams, "links": live, "stale_links": stale}
+    return {"agents": work.agents, "teams": work.teams, "links": live, "stale_links": stale, "old_keys": old,
+            "old_outbox_rows": (old + 1) // 2}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import Column, DateTime, MetaData, String, Table, text
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, text
 
 from bench.inproc import decision
 from bench.seed import SeedError, _checked, seed
@@ -69,6 +69,11 @@ def test_a_required_column_the_bench_does_not_fill_is_named_in_the_error():
         _checked(table, values)
 
 
+def test_an_integer_key_the_database_numbers_need_not_be_filled():
+    table = Table("outbox", MetaData(), Column("id", Integer, primary_key=True), Column("kind", String, nullable=False))
+    assert _checked(table, {"kind": "handoff"}) == {"kind": "handoff"}
+
+
 def test_the_decision_cost_routes_returning_customers_by_their_links(db_url):
     seed(db_url, WORKLOADS["default"], live=40)
     urls = {"20": db_url, "40": db_url}  # one database seeded for both sizes: the sizes only pick customers
@@ -77,3 +82,12 @@ def test_the_decision_cost_routes_returning_customers_by_their_links(db_url):
         assert len(costs[size]["rounds_ms"]) == 2
         assert sum(costs[size]["rules"].values()) == 40
         assert costs[size]["rules"].get("sticky", 0) > 0
+
+
+def test_the_retention_job_deletes_exactly_the_old_records_seeded(db_url):
+    from bench.inproc import retention
+
+    seed(db_url, SMALL, old=9)
+    done = retention({"url": db_url, "days": 30})
+    assert done["removed"] == 9 + 5  # the keys, and every other one's outbox row
+    assert retention({"url": db_url, "days": 30})["removed"] == 0
