@@ -106,7 +106,8 @@ def test_a_conversation_timeline_shows_each_decision_with_rule_reason_time_and_w
 def test_a_customer_page_shows_the_link_and_a_preview_with_an_optional_team(dash, client):
     client.agent("alice", "billing", status="online")
     client.agent("bob", "sales", status="online")
-    client.event(conversation="c1", customer="ada", team="billing")
+    now = dash.http.application.extensions["stickybot"].clock.now()  # "inside the window" is by this clock
+    client.event(conversation="c1", customer="ada", team="billing", at=now.strftime("%Y-%m-%dT%H:%M:%SZ"))
     assert dash.get("/customers?id=ada").headers["Location"] == "/customers/ada"
     page = text_of(dash.get("/customers/ada"))
     assert "Sticky link Agent alice" in page and "yes, inside the window" in page
