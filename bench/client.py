@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -50,19 +51,28 @@ def streams_for(work: Workload, tag: str, rate: float, seconds: float, lag: int,
             for n in range(THREADS)]
 
 
+def pause_for(load: Load, rate: float, fraction: float, latency_ms: float) -> float:
+    """The pause per connection, in ms, that brings `load.concurrency` connections to `fraction` of `rate`
+    events a second when each answer takes about `latency_ms`."""
+    return max(0.0, 1000.0 * load.concurrency / (fraction * rate) - latency_ms)
+
+
 def run_wrk(port: int, streams: list[Stream], load: Load, prefix: Path, seconds: float,
-            on_start: Callable[[], object] = lambda: None) -> dict:
-    """Send the streams for `seconds`; `on_start` runs once the events are ready, just before wrk starts."""
+            on_start: Callable[[], object] = lambda: None, pause_ms: float = 0.0) -> dict:
+    """Send the streams for `seconds` (as fast as answers come, or pausing `pause_ms` between an answer and
+    the next request on each connection); `on_start` runs once the events are ready, just before wrk starts."""
     write_streams(streams, prefix)
     on_start()
+    env = {**os.environ, "STICKY_BENCH_PAUSE_MS": f"{pause_ms:.3f}"}
     out = subprocess.run(
         [require_wrk(), "-t", str(THREADS), "-c", str(max(load.concurrency, THREADS)), "-d",
          f"{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(SCRIPT), f"http://127.0.0.1:{port}",
-         "--", str(prefix)], capture_output=True, text=True)
+         "--", str(prefix)], capture_output=True, text=True, env=env)
     if out.returncode != 0:
         raise ClientError(f"wrk failed ({out.returncode}): {out.stderr.strip()[-500:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["rps"] = result["requests"] / result["duration_s"] if result["duration_s"] else 0.0
+    result["pause_ms"] = pause_ms
     result["sent_events"] = sent_mix(streams, result["sent"])
     for n in range(len(streams)):
         Path(f"{prefix}.{n}").unlink(missing_ok=True)
@@ -70,10 +80,10 @@ def run_wrk(port: int, streams: list[Stream], load: Load, prefix: Path, seconds:
 
 
 def measure(port: int, work: Workload, load: Load, tag: str, prefix: Path, rate: float,
-            pool: list[str] = (), on_start: Callable[[], object] = lambda: None) -> dict:
+            pool: list[str] = (), on_start: Callable[[], object] = lambda: None, pause_ms: float = 0.0) -> dict:
     """One measured run on fresh events, sized for `rate` events a second."""
     result = run_wrk(port, streams_for(work, tag, rate, load.duration, load.lag, pool), load, prefix,
-                     load.duration, on_start)
+                     load.duration, on_start, pause_ms)
     result["sized_for_rps"] = rate
     return result
 

@@ -69,30 +69,32 @@ def decision(args: dict) -> dict:
             for size, v in means.items()}
 
 
-def sweep(args: dict) -> dict:
+def _job(args: dict, run) -> dict:
+    """Run a scheduler job once on its own connection; a first line says the work begins."""
     from bot.db import Database
-    from bot.jobs import expire_links
 
     db = Database(args["url"])
     try:
+        if hasattr(db, "read"):  # connected, schema checked: what follows is the job alone
+            db.read(lambda store: store.settings())
+        print(json.dumps({"started": True}), flush=True)
         started = time.perf_counter()
-        removed = expire_links(db)
+        removed = run(db)
         return {"removed": removed, "seconds": time.perf_counter() - started}
     finally:
         db.dispose()
+
+
+def sweep(args: dict) -> dict:
+    from bot.jobs import expire_links
+
+    return _job(args, expire_links)
 
 
 def retention(args: dict) -> dict:
-    from bot.db import Database
     from bot.jobs import retain
 
-    db = Database(args["url"])
-    try:
-        started = time.perf_counter()
-        removed = retain(db, args["days"])
-        return {"removed": removed, "seconds": time.perf_counter() - started}
-    finally:
-        db.dispose()
+    return _job(args, lambda db: retain(db, args["days"]))
 
 
 TASKS = {"where": where, "seed": do_seed, "decision": decision, "sweep": sweep, "retention": retention}

@@ -72,13 +72,17 @@ def decision(backend: str, r: dict) -> None:
 
 
 def sweep(backend: str, r: dict, what: str = "sweep of {n:,} stale links", job: str = "the sweep") -> None:
-    q, d = r["quiet"], r["during"]
     p = f"[{backend}] {r['tree']} ({r['serve']})"
-    print(f"{p} {what.format(n=r['removed'])}: {r['seconds']:.1f} s | webhook p99 {q['p99_ms']:.1f} ms "
-          f"quiet ({q['rps']:.0f} events/s), {d['p99_ms']:.1f} ms during {job} ({d['rps']:.0f} events/s)"
-          + (f" | {job} outlasted the measured run" if r["seconds"] > d["duration_s"] else ""))
-    _warn(p, "quiet", q)
-    _warn(p, "during", d)
+    print(f"{p} {what.format(n=r['removed'])}: {r['seconds']:.1f} s", flush=True)
+    for label, quiet, during in ((f"paced at {r['job_load']:.0%} of saturation", "paced_quiet", "paced_during"),
+                                 ("saturated", "quiet", "during")):
+        q, d = r[quiet], r[during]
+        print(f"{p}   {label}: webhook p99 {q['p99_ms']:.1f} ms quiet ({q['rps']:.0f} events/s), "
+              f"{d['p99_ms']:.1f} ms during {job} ({d['rps']:.0f} events/s)"
+              + ("" if d.get("job_running_at_end", True) else f" | {job} ended before this run did"),
+              flush=True)
+        _warn(p, quiet, q)
+        _warn(p, during, d)
     print(flush=True)
 
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import report  # noqa: E402
-from bench.client import ClientError, Load, measure, require_wrk, warm_then_measure  # noqa: E402
+from bench.client import ClientError, Load, measure, pause_for, require_wrk, warm_then_measure  # noqa: E402
 from bench.databases import PG_DEFAULT, Databases  # noqa: E402
 from bench.procfile import ProcfileError, parse_serve  # noqa: E402
 from bench.server import Server, ServerError, Tree  # noqa: E402
@@ -53,12 +53,16 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--stale", type=int, default=1_000_000, help="stale links the sweep deletes")
     p.add_argument("--old-keys", type=int, default=1_000_000,
                    help="old event keys the retention job deletes (with half as many old outbox rows)")
+    p.add_argument("--job-load", type=float, default=0.5,
+                   help="the paced load while a job runs, as a fraction of the saturated rate (default 0.5)")
     p.add_argument("--skip", nargs="*", default=[], choices=PARTS)
     p.add_argument("--out", type=Path, help="also write the results here")
     args = p.parse_args(argv)
     if args.warmup + args.duration > 240:
         p.error("--warmup plus --duration must stay under 240 s: events are signed when they are made, and "
                 "stickybot refuses signatures more than 300 s old")
+    if not 0 < args.job_load <= 1:
+        p.error("--job-load is a fraction of the saturated rate, above 0 and at most 1")
     if args.concurrency < 2:
         p.error("--concurrency must be at least 2 (one connection per client thread)")
     try:
@@ -124,27 +128,37 @@ class Bench:
         return self.job_under_load(dbs, tree, "retention", {"old": self.args.old_keys}, {"days": 30})
 
     def job_under_load(self, dbs: Databases, tree: Tree, job: str, seeding: dict, job_args: dict) -> dict:
-        """A quiet measured run, then one while `job` runs in a separate process on the same database."""
+        """Webhook latency without and with `job` running in a separate process on the same database, at two
+        loads: paced (--job-load of the saturated rate, how a team's traffic arrives) and saturated.
+        Runs in this order: saturated quiet, paced quiet, then with the job started: paced, saturated."""
         url = dbs.fresh(job)
-        serve, sweepers = self.args.serve[0], []
+        serve, jobs = self.args.serve[0], []
         try:
             tree.inproc("seed", {"url": url, "workload": self.work.name, **seeding})
             server = Server(tree, serve, "stickybot", url, self.scratch / "server.log")
             try:
-                prefix = self.scratch / "events"
-                quiet = warm_then_measure(server.port, self.work, self.load, self.tag(), prefix, self.args.warmup)
-                during = measure(server.port, self.work, self.load, self.tag(), prefix, quiet["sized_for_rps"],
-                                 on_start=lambda: sweepers.append(tree.spawn(job, {"url": url, **job_args})))
-                swept = tree.finish(sweepers[0], job)
+                prefix, load = self.scratch / "events", self.load
+                quiet = warm_then_measure(server.port, self.work, load, self.tag(), prefix, self.args.warmup)
+                rate = quiet["sized_for_rps"]
+                pause = pause_for(load, quiet["rps"], self.args.job_load, quiet["p50_ms"])
+                paced_quiet = measure(server.port, self.work, load, self.tag(), prefix, rate, pause_ms=pause)
+                start = lambda: jobs.append(tree.spawn(job, {"url": url, **job_args}, wait_for_start=True))
+                paced_during = measure(server.port, self.work, load, self.tag(), prefix, rate, on_start=start,
+                                       pause_ms=pause)
+                paced_during["job_running_at_end"] = jobs[0].poll() is None
+                during = measure(server.port, self.work, load, self.tag(), prefix, rate)
+                during["job_running_at_end"] = jobs[0].poll() is None
+                done = tree.finish(jobs[0], job)
             finally:
                 server.stop()
         finally:
-            for sweeper in sweepers:
-                if sweeper.poll() is None:
-                    sweeper.kill()  # the run failed; the sweep this bench started goes too
-                    sweeper.wait(10)
+            for proc in jobs:
+                if proc.poll() is None:
+                    proc.kill()  # the run failed; the job this bench started goes too
+                    proc.wait(10)
             dbs.drop(url)
-        return {"tree": str(tree.source), "serve": serve.label, **swept, "quiet": quiet, "during": during}
+        return {"tree": str(tree.source), "serve": serve.label, **done, "job_load": self.args.job_load,
+                "quiet": quiet, "during": during, "paced_quiet": paced_quiet, "paced_during": paced_during}
 
 
 def run_backend(bench: Bench, backend: str, trees: list[Tree], out: dict) -> None:

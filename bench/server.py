@@ -71,10 +71,16 @@ class Tree:
         return {"tree": str(self.source), "commit": commit.strip() or None, "changed_files": bool(dirty.strip()),
                 "bot_imported_from": self.inproc("where", {})["bot"]}
 
-    def spawn(self, task: str, args: dict) -> subprocess.Popen:
-        """Start one bench.inproc task with this tree's code."""
-        return subprocess.Popen([self.python, "-m", "bench.inproc", task, json.dumps(args)], cwd=self.run_dir,
+    def spawn(self, task: str, args: dict, wait_for_start: bool = False) -> subprocess.Popen:
+        """Start one bench.inproc task with this tree's code; with `wait_for_start`, return once the task says
+        (a first line) that its work begins, so the time it takes to import and connect is not counted."""
+        proc = subprocess.Popen([self.python, "-m", "bench.inproc", task, json.dumps(args)], cwd=self.run_dir,
                                 env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if wait_for_start and not proc.stdout.readline():
+            proc.wait(10)
+            raise ServerError(f"bench.inproc {task} ended before it started in {self.source}:\n"
+                              f"{proc.stderr.read().strip()[-3000:]}")
+        return proc
 
     def finish(self, proc: subprocess.Popen, task: str, timeout: float = 3600) -> dict:
         """Its answer: the last line it printed."""

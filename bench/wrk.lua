@@ -1,7 +1,15 @@
 -- Sends pre-signed events, each once: thread N reads PREFIX.N (one per line: timestamp TAB signature TAB body)
 -- and stops when its file runs out instead of starting over. Counts what came back: answers other than 2xx,
 -- answers saying "duplicate": true, and the routing rules named.
+-- With STICKY_BENCH_PAUSE_MS set, each connection waits that long between an answer and its next request (a
+-- paced load, below saturation) instead of sending the next at once.
 local threads = {}
+local pause = tonumber(os.getenv("STICKY_BENCH_PAUSE_MS") or "")
+if pause and pause > 0 then
+  function delay()
+    return pause
+  end
+end
 
 function setup(thread)
   thread:set("tid", #threads)

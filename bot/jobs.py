@@ -22,10 +22,13 @@ from .service import assignment
 from .store import Store
 
 log = logging.getLogger(__name__)
-EXPIRE_BATCH = 200
-RETAIN_BATCH = 500
+# Small batches and long rests: a batch holds SQLite's single writer (or PostgreSQL's row locks) for about a
+# millisecond, and the job then rests nine times as long, so it takes at most a tenth of the database's write
+# time. Measured under load in bench/ (`bench/run.py --skip throughput decision`).
+EXPIRE_BATCH = 20
+RETAIN_BATCH = 50
 SWEEP_BATCH = 50
-REST_FACTOR = 3  # the expiry job uses at most a quarter of the database's write time
+REST_FACTOR = 9
 
 
 def lock_key(name: str) -> int:
@@ -61,8 +64,8 @@ def exclusive(db: Database, name: str) -> Iterator[bool]:
 def in_batches(db: Database, work: Callable[[Store], int], stop: threading.Event | None, batch: int) -> int:
     """Run `work` (deleting at most `batch` rows) in short transactions until it deletes fewer than `batch`.
 
-    After each batch the job rests three times as long as the batch took, so webhooks waiting for the database
-    (SQLite's single writer above all) get in between: never blocked for longer than one batch.
+    After each batch the job rests REST_FACTOR times as long as the batch took, so webhooks waiting for the
+    database (SQLite's single writer above all) get in between: never blocked for longer than one batch.
     """
     stop = stop or threading.Event()
     total = 0

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bench.client import Load, run_wrk, streams_for
+from bench.client import Load, pause_for, run_wrk, streams_for
 from bench.workload import WORKLOADS
 
 pytestmark = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)")
@@ -81,3 +81,21 @@ def test_answers_marked_duplicate_are_counted(recorder, tmp_path):
     result = run_wrk(port, streams, load, tmp_path / "events", load.duration)  # the same events again
     assert result["duplicates"] == sum(result["sent"]) == sum(len(s.lines) for s in streams)
     assert result["non_2xx"] == 0
+
+
+def test_a_paced_run_waits_between_an_answer_and_the_next_request(recorder, tmp_path):
+    load = Load(concurrency=2, duration=2)
+    port = recorder.server_address[1]
+    streams = streams_for(WORKLOADS["default"], "paced", 2_000, load.duration, load.lag)
+    result = run_wrk(port, streams, load, tmp_path / "events", load.duration, pause_ms=100)
+    # two connections, each pausing 100 ms after every answer: at most about 20 requests a second
+    assert 0 < result["requests"] <= 2 * (load.duration * 10 + 1)
+    assert result["pause_ms"] == 100
+    assert result["exhausted"] == 0
+
+
+def test_the_pause_brings_the_connections_to_the_asked_share_of_the_rate():
+    load = Load(concurrency=16, duration=10)
+    # 16 connections at 400 events/s is 40 ms per request and answer; half the rate is 80 ms, less 10 ms answer
+    assert pause_for(load, 400.0, 0.5, 10.0) == pytest.approx(70.0)
+    assert pause_for(load, 400.0, 1.0, 50.0) == 0.0  # never negative
