@@ -21,6 +21,7 @@ from bot.config import Config
 from bot.db import Database
 from bot.migrate import upgrade
 from integrations.signing import sign
+from tests.fakes.slack import FakeSlack
 
 WEBHOOK_SECRET = "test-webhook-secret"
 ADMIN_TOKEN = "test-admin-token"
@@ -98,6 +99,14 @@ def app(config, clock):
 @pytest.fixture
 def client(app):
     return StickyClient(app.test_client())
+
+
+@pytest.fixture
+def slack():
+    """A fake Slack Web API on a local port; what stickybot posted is in its calls."""
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
 
 
 class StickyClient:

@@ -6,7 +6,9 @@ of an entity, in mrkdwn blocks and in a message's `text` alike; every string we 
 """
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
+
+from integrations.addresses import web_address
 
 # Left as they are in an address: what a URL legitimately holds, and `%` so existing escapes stay single.
 # Everything else outside letters, digits and `-._~` is percent-encoded: `|`, `<`, `>`, spaces, quotes, controls.
@@ -20,13 +22,7 @@ def escape(text: object) -> str:
 
 def safe_url(url: str | None) -> str | None:
     """An http(s) address made fit for `<url|label>`, or None for anything else (javascript:, mailto:, junk)."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if web_address(url) is None:
         return None
     return escape(quote(url, safe=_URL_SAFE))
 

@@ -9,7 +9,6 @@ import pytest
 
 from bot import create_app, jobs
 from tests.conftest import StickyClient, make_config
-from tests.fakes.slack import FakeSlack
 from tests.slackkit import SIGNING_SECRET, click, slash
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
@@ -17,13 +16,6 @@ T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 
 def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
-
-
-@pytest.fixture
-def slack():
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from sqlmodel import select
 from bot.models import OutboxRow
 from integrations.signing import sign
 from tests.conftest import ADMIN_TOKEN, WEBHOOK_SECRET, StickyClient, event_body
-from tests.fakes.slack import FakeSlack
 
 BIN = Path(sys.executable).parent / "stickybot"
 
@@ -45,13 +44,6 @@ def wait_until(check, timeout=30.0, every=0.1):
             return True
         time.sleep(every)
     return False
-
-
-@pytest.fixture
-def slack():
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
 
 
 def test_stickybot_serve_routes_a_signed_event_and_stops_cleanly_on_sigterm(db_url, tmp_path, slack):

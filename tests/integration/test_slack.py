@@ -14,15 +14,7 @@ from bot import create_app
 from bot.clock import now
 from bot.models import OutboxRow
 from tests.conftest import orm, StickyClient, make_config
-from tests.fakes.slack import FakeSlack
 from tests.slackkit import SIGNING_SECRET, click, slash
-
-
-@pytest.fixture
-def slack():
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
 
 
 def slack_app(db_url, slack, **overrides):

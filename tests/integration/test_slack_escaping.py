@@ -9,17 +9,9 @@ import pytest
 
 from bot import create_app
 from tests.conftest import event_body, make_config
-from tests.fakes.slack import FakeSlack
 from tests.slackkit import SIGNING_SECRET, slash
 
 HOSTILE_NAME = "<!channel> Ada & <https://evil.example|click>"
-
-
-@pytest.fixture
-def slack():
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import snapshot
-from tests.integration.test_slack import app, slack  # noqa: F401
+from tests.integration.test_slack import app  # noqa: F401
 from tests.slackkit import slash
 
 

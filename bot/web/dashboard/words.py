@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import urlsplit
+
+from integrations.addresses import web_address
 
 from .base import bp
 
@@ -66,13 +67,7 @@ def when(iso: str | None) -> str:
 @bp.app_template_filter("web_link")
 def web_link(url: str | None) -> str | None:
     """A conversation's address, only if it is a plain http(s) one (never javascript: or data:)."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+    return web_address(url)
 
 
 @bp.app_template_filter("percent")
