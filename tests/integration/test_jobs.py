@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import itertools
 import threading
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import insert, update
@@ -67,6 +69,30 @@ def test_expiry_of_100000_links_runs_in_batches(app, monkeypatch):
     monkeypatch.undo()
     assert len(batches) >= 100_000 // 5000
     assert links(db) == {f"fresh{n}" for n in range(10)}
+
+
+class RecordedRests(threading.Event):
+    """A stop signal that is never set and records how long the job asked to rest."""
+
+    def __init__(self):
+        super().__init__()
+        self.rests: list[float] = []
+
+    def wait(self, timeout=None):
+        self.rests.append(timeout)
+        return False
+
+
+def test_expiry_deletes_small_batches_and_rests_nine_times_as_long_as_each_took(app, monkeypatch):
+    db = app.extensions["stickybot"].db
+    add_links(db, *[timedelta(days=8)] * (2 * jobs.EXPIRE_BATCH + 5))
+    ticks = itertools.count(0.0, 0.004)  # the job's clock moves 4 ms each time it is read
+    monkeypatch.setattr(jobs, "time", SimpleNamespace(monotonic=lambda: next(ticks)))
+    stop = RecordedRests()
+    assert jobs.expire_links(db, stop) == 2 * jobs.EXPIRE_BATCH + 5
+    # two full batches, each followed by a rest; the short third batch ends the job without one
+    assert stop.rests == pytest.approx([jobs.REST_FACTOR * 0.004] * 2)
+    assert links(db) == set()
 
 
 def test_expiry_stops_between_batches_when_asked(app):
