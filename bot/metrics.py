@@ -22,21 +22,35 @@ HOLDS = Counter("stickybot_holds", "Conversations held for a returning customer'
 HOLD_OUTCOMES = Counter("stickybot_hold_outcomes", "How holds ended: the agent came back, the customer fell back "
                         "to a teammate or the queue, or the conversation was resolved while it waited", ["outcome"])
 CLAIM_LAPSES = Counter("stickybot_claim_lapses", "Assignments not taken in time, routed again")
+# Stickiness as /api/stats counts it, as it happens: a created or reopened conversation's first decision.
+RETURNING = Counter("stickybot_returning_customers", "Conversations of returning customers (a link inside the "
+                    "window when decided)")
+RETURNING_OUTCOMES = Counter("stickybot_returning_outcomes", "Where returning customers went: to_their_agent "
+                             "(straight), after_hold, to_teammate, to_unassigned; a hold counts when it ends",
+                             ["outcome"])
+MISSES = Counter("stickybot_sticky_misses", "Why returning customers did not reach their agent (a hold's cause "
+                 "counts when it falls back)", ["cause"])
+WINDOW_PASSED = Counter("stickybot_window_passed", "Customers who came back after their link had run out")
 _COUNTED = {"hold": HOLDS, "hold_came_back": HOLD_OUTCOMES.labels("came_back"),
             "hold_fell_back": HOLD_OUTCOMES.labels("fell_back"), "hold_resolved": HOLD_OUTCOMES.labels("resolved"),
-            "claim_lapse": CLAIM_LAPSES}
-_OWN = (DECISIONS, WEBHOOK_LATENCY, WEBHOOK_ANSWERS, HOLDS, HOLD_OUTCOMES, CLAIM_LAPSES)
+            "claim_lapse": CLAIM_LAPSES, "returning": RETURNING, "window_passed": WINDOW_PASSED}
+_OWN = (DECISIONS, WEBHOOK_LATENCY, WEBHOOK_ANSWERS, HOLDS, HOLD_OUTCOMES, CLAIM_LAPSES, RETURNING,
+        RETURNING_OUTCOMES, MISSES, WINDOW_PASSED)
 
 bp = Blueprint("metrics", __name__)
 _CHANNELS = {"/webhooks/widget": "widget", "/webhooks/chatwoot": "chatwoot"}
 
 
 def committed(info: dict) -> None:
-    """Count what a committed transaction did (bot.store's `info`: rules decided, holds, claims)."""
+    """Count what a committed transaction did (bot.store's `info`: rules decided, holds, claims, stickiness)."""
     for rule in info.get("decided", ()):
         DECISIONS.labels(rule).inc()
     for name in info.get("counted", ()):
         _COUNTED[name].inc()
+    for outcome in info.get("returning_outcome", ()):
+        RETURNING_OUTCOMES.labels(outcome).inc()
+    for cause in info.get("missed", ()):
+        MISSES.labels(cause).inc()
 
 
 class DatabaseGauges:

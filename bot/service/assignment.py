@@ -18,7 +18,7 @@ import routing
 from routing import Decision, Outcome, Rule, lit
 
 from .. import clock
-from ..store import Contention, Conversation, ConversationStatus, OutboxKind, Store, Trigger
+from ..store import Contention, Conversation, ConversationStatus, DecisionRecord, OutboxKind, Store, Trigger
 
 _TRIES = 5
 # Assignments stickybot makes that its agent must claim in time (CONTRACT.md 8.2).
@@ -61,8 +61,32 @@ def route(store: Store, conv: Conversation, event: routing.Event, facts: Known, 
             decision = replace(decision, reason=f"{note}; {decision.reason}")
         decision_id = store.record_decision(conv.id, decision, at, event_id, rotation=True, trigger=trigger)
         if decision_id is not None:
+            if trigger == Trigger.EVENT:
+                _count_stickiness(store, decision)
             return decision, settle(store, conv, decision, decision_id, at, facts.settings)
     raise Contention(f"agent {decision.agent} kept changing while deciding")
+
+
+def _count_stickiness(store: Store, decision: Decision) -> None:
+    """For the metrics, once committed: a created or reopened conversation's first decision, as the stats count
+    it (a hold's outcome is counted when the hold ends)."""
+    if decision.window_passed:
+        store.info.setdefault("counted", []).append("window_passed")
+    if not decision.returning:
+        return
+    store.info.setdefault("counted", []).append("returning")
+    if decision.held:
+        return  # counted when the hold ends (its miss too, unless the agent came back)
+    went = _went(decision, decision.linked_agent)
+    store.info.setdefault("returning_outcome", []).append(went)
+    if decision.miss is not None and went != "to_their_agent":
+        store.info.setdefault("missed", []).append(str(decision.miss))
+
+
+def _went(decision: Decision, their_agent: str | None) -> str:
+    if not decision.assigned:
+        return "to_unassigned"
+    return "to_their_agent" if decision.agent == their_agent else "to_teammate"
 
 
 def decide(store: Store, event: routing.Event, facts: Known) -> Decision:
@@ -215,17 +239,21 @@ def _end_hold(store: Store, conv: Conversation, decision: Decision, decision_id:
         return
     came_back = decision.assigned and decision.agent == conv.held_for
     store.info.setdefault("counted", []).append("hold_came_back" if came_back else "hold_fell_back")
-    update_dm(store, conv.id, decision_id, f"the customer waited {_minutes(at - conv.held_since)}; "
-                                           f"{where_it_went(decision.status, decision.agent, decision.rule)}")
+    store.info.setdefault("returning_outcome", []).append("after_hold" if came_back else _went(decision, None))
+    held = update_dm(store, conv.id, decision_id, f"the customer waited {_minutes(at - conv.held_since)}; "
+                                                  f"{where_it_went(decision.status, decision.agent, decision.rule)}")
+    if not came_back and held is not None and held.miss is not None:
+        store.info.setdefault("missed", []).append(held.miss)
 
 
-def update_dm(store: Store, conversation_id: str, before: int | None, outcome: str) -> None:
+def update_dm(store: Store, conversation_id: str, before: int | None, outcome: str) -> DecisionRecord | None:
     """Update (through the outbox) the DM of the conversation's decision before decision `before` (None: its
-    latest decision) to say `outcome`."""
+    latest decision) to say `outcome`; that decision is returned."""
     earlier = store.decision_before(conversation_id, before)
     if earlier is not None:
         store.enqueue(OutboxKind.SLACK_UPDATE, {"decision": earlier.id, "conversation": conversation_id,
                                                 "outcome": outcome})
+    return earlier
 
 
 def where_it_went(status: str, agent: str | None, rule: str) -> str:

@@ -85,6 +85,31 @@ def test_the_stickiness_figures_say_who_reached_their_agent_and_why_the_others_d
     assert s["by_team"]["support"]["routed"] == 1
 
 
+def counters(client) -> dict[str, float]:
+    """The stickiness counters of /metrics now (they live as long as the process: compare before and after)."""
+    text = client.http.get("/metrics").get_data(as_text=True)
+    names = ("stickybot_returning_customers_total", "stickybot_returning_outcomes_total",
+             "stickybot_sticky_misses_total", "stickybot_window_passed_total")
+    return {row.rsplit(" ", 1)[0]: float(row.rsplit(" ", 1)[1]) for row in text.splitlines()
+            if row.startswith(names)}
+
+
+def test_metrics_count_the_same_stickiness_as_the_stats(client, clock):
+    before = counters(client)
+    history(client, clock)
+    after = counters(client)
+    grew = {name: after[name] - before.get(name, 0.0) for name in after if after[name] != before.get(name, 0.0)}
+    today = next(d for d in stats(client)["by_day"] if d["day"] == "2026-11-24")
+    outcome = 'stickybot_returning_outcomes_total{{outcome="{}"}}'.format
+    miss = 'stickybot_sticky_misses_total{{cause="{}"}}'.format
+    assert grew == {"stickybot_returning_customers_total": today["returning"],
+                    outcome("to_their_agent"): today["to_their_agent"], outcome("after_hold"): today["after_hold"],
+                    outcome("to_teammate"): today["to_teammate"],
+                    miss("away"): today["misses"]["away"], miss("flow_override"): today["misses"]["flow_override"],
+                    "stickybot_window_passed_total": today["window_passed"]}
+    assert grew["stickybot_returning_customers_total"] == 4 and grew[outcome("to_teammate")] == 2
+
+
 def test_claim_lapses_and_unassigned_waits_are_counted(client, clock):
     client.agent("alice", "billing")
     client.agent("bob", "billing", status="away")
