@@ -52,6 +52,9 @@ class Customer(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=128)
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
+    # The link an admin broke (or a block removed) last, and when: the next decision says so.
+    broken_link_agent: str | None = Field(default=None, max_length=128)
+    broken_link_at: datetime | None = None
 
 
 class StickyLink(SQLModel, table=True):

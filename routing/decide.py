@@ -1,7 +1,7 @@
 """The routing decision of CONTRACT.md section 2 (with the hold of 8.1 and the blocks of 8.3).
 
-Pure: an event, the workspace settings, the customer's sticky link, a read-only directory and the agents the
-customer must never reach go in; a frozen Decision comes out. Time is the event's `occurred_at`.
+Pure: an event, the workspace settings, the customer's sticky link, a read-only directory, the agents the
+customer must never reach and the link an admin last broke go in; a frozen Decision comes out. Time is the event's `occurred_at`.
 The numbered rules read as early returns sharing one `pick()`. Reasons are templates (routing.reason).
 """
 from __future__ import annotations
@@ -44,9 +44,20 @@ class _Linkage:
     since: timedelta | None = None
 
 
+# The reason of a customer with no link and no broken one: the first contact (the Slack DM says so in words).
+NO_EARLIER_AGENT = f"no earlier agent on record for {CUSTOMER}"
+
+
+def first_contact(reason: str) -> bool:
+    """Whether a recorded reason (a template) is that of a customer stickybot has no earlier agent for."""
+    return reason.startswith(NO_EARLIER_AGENT)
+
+
 def decide(event: Event, settings: Settings, link: Link | None, directory: Directory,
-           blocked: frozenset[str] = frozenset()) -> Decision:
-    linkage = _linkage(event, settings, link, directory, blocked)
+           blocked: frozenset[str] = frozenset(), broken: Link | None = None) -> Decision:
+    """`broken`: the link an admin broke last (or a block removed), its time being when; with no link now, a
+    break inside the window is what the default rule's reason starts with."""
+    linkage = _linkage(event, settings, link, directory, blocked, broken)
     if event.assign_agent:
         decision = _explicit_agent(event, directory, blocked)
     elif event.assign_team:
@@ -60,11 +71,11 @@ def decide(event: Event, settings: Settings, link: Link | None, directory: Direc
 
 
 def _linkage(event: Event, settings: Settings, link: Link | None, directory: Directory,
-             blocked: frozenset[str]) -> _Linkage:
+             blocked: frozenset[str], broken: Link | None = None) -> _Linkage:
     if settings.sticky_days == 0:
         return _Linkage(why_not="sticky sessions are off")
     if link is None:
-        return _Linkage(why_not=f"no earlier agent on record for {CUSTOMER}")
+        return _Linkage(why_not=_unlinked(event, settings, blocked, broken))
     linked = lit(link.agent_id)
     if not in_window(settings, link, event.occurred_at):
         ago = _ago(event.occurred_at - link.last_interaction_at)
@@ -81,6 +92,17 @@ def _linkage(event: Event, settings: Settings, link: Link | None, directory: Dir
     if agent.id in event.exclude and agent.id != event.waited_for:
         return _Linkage(why_not=f"{linked}, who helped {CUSTOMER} last, was left out", **returning)
     return _Linkage(agent=agent, **returning)
+
+
+def _unlinked(event: Event, settings: Settings, blocked: frozenset[str], broken: Link | None) -> str:
+    """Why a customer with no link has none. A break counts only inside the window: any link made after it
+    would be newer, so a later link that ran out since cannot be mistaken for the broken one."""
+    if not in_window(settings, broken, event.occurred_at):
+        return NO_EARLIER_AGENT
+    who, ago = lit(broken.agent_id), _ago(event.occurred_at - broken.last_interaction_at)
+    if broken.agent_id in blocked:
+        return f"{CUSTOMER}'s link to {who} was removed {ago}, when {who} was blocked for {CUSTOMER}"
+    return f"an admin broke {CUSTOMER}'s link to {who} {ago}"
 
 
 def _explicit_agent(event: Event, directory: Directory, blocked: frozenset[str]) -> Decision:

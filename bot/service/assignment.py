@@ -34,6 +34,7 @@ class Known:
     link: routing.Link | None
     blocked: frozenset[str] = frozenset()   # agents the customer must never reach
     left_out: frozenset[str] = frozenset()  # agents left out of this conversation until it is resolved
+    broken: routing.Link | None = None      # the link an admin broke last (read only where a reason needs it)
 
 
 def known(store: Store, conv: Conversation) -> Known:
@@ -92,12 +93,14 @@ def _went(decision: Decision, their_agent: str | None) -> str:
 def decide(store: Store, event: routing.Event, facts: Known) -> Decision:
     """The decision for `event` with what the store holds now (read again on every call: a lost seat means
     the directory changed). Routing and the preview share it."""
-    return routing.decide(event, facts.settings, facts.link, store.directory(), facts.blocked)
+    return routing.decide(event, facts.settings, facts.link, store.directory(), facts.blocked, facts.broken)
 
 
 def preview(store: Store, customer_id: str, team: str | None, at: datetime) -> Decision:
     """The decision a conversation.created would get at `at`; nothing is recorded or changed."""
-    facts = Known(store.settings(), store.link(customer_id), store.blocked(customer_id))
+    link = store.link(customer_id)
+    facts = Known(store.settings(), link, store.blocked(customer_id),
+                  broken=store.broken_link(customer_id) if link is None else None)
     return decide(store, routing.Event(customer_id=customer_id, occurred_at=at, team=team), facts)
 
 

@@ -30,7 +30,7 @@ def customer(store: Store, customer_id: str, now) -> dict:
 
 def break_link(store: Store, customer_id: str, by: By) -> dict:
     """The customer is no longer sticky; conversations and history stay."""
-    gone = store.delete_link(customer_id)
+    gone = store.delete_link(customer_id, by.at)
     if gone is None:
         raise NotFound(f"no link stored for customer '{customer_id}'")
     audit.record(store, by, "link.delete", customer_id, _link(gone), None)
@@ -47,7 +47,7 @@ def block(store: Store, customer_id: str, agent_id: str, by: By) -> tuple[dict, 
         audit.record(store, by, "block.add", customer_id, None, {"agent": agent_id})
         link = store.link(customer_id)
         if link is not None and link.agent_id == agent_id:
-            store.delete_link(customer_id)
+            store.delete_link(customer_id, by.at)
             audit.record(store, by, "link.delete", customer_id, _link(link), None)
     return customer(store, customer_id, by.at), added
 

@@ -6,7 +6,7 @@ import logging
 
 from integrations.slack import blocks
 from integrations.slack.client import SlackClient, SlackFailure, Verdict as SlackVerdict
-from routing import Outcome, render
+from routing import Outcome, first_contact, render
 
 from ..db import Database
 from ..outbox import DeliveryFailure, Verdict
@@ -84,7 +84,8 @@ def render_handoff(store: Store, payload: dict, queue_channel: str | None) -> tu
         reason=render(decision.reason, conv.customer_id), customer_id=conv.customer_id,
         customer_name=customer.name if customer else None, url=conv.url, team=decision.team,
         agent_id=decision.agent_id, linked_agent=payload.get("linked"), since_days=payload.get("since_days"),
-        claim_due=conv.claim_due if conv.claimed_at is None else None, held_until=conv.held_until if held else None)
+        claim_due=conv.claim_due if conv.claimed_at is None else None, held_until=conv.held_until if held else None,
+        first_contact=first_contact(decision.reason))
     agent = store.agent(decision.agent_id) if decision.agent_id else None
     if agent is not None and agent.slack_user_id:
         return (agent.slack_user_id, *(blocks.hold_notice(handoff) if held else blocks.handoff(handoff)))

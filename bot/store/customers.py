@@ -77,12 +77,21 @@ class CustomerStatements:
                                                 ~PROCESSED.c.answer.contains('"template": true')))
         return len(ids)
 
-    def delete_link(self, customer_id: str) -> routing.Link | None:
-        """Remove the customer's link; the one removed, if there was one."""
+    def delete_link(self, customer_id: str, at: datetime) -> routing.Link | None:
+        """Break the customer's link (an admin's act, at `at`: remembered for the next decision's reason); the
+        one removed, if there was one."""
         found = self.link(customer_id)
         if found is not None:
             self.q.core(delete(LINK).where(LINK.c.customer_id == customer_id))
+            self.q.core(update(CUSTOMER).where(CUSTOMER.c.id == customer_id)
+                        .values(broken_link_agent=found.agent_id, broken_link_at=at))
         return found
+
+    def broken_link(self, customer_id: str) -> routing.Link | None:
+        """The link an admin broke last (agent, and when), if any."""
+        row = self.q.one("SELECT broken_link_agent, broken_link_at FROM customer WHERE id = :c "
+                         "AND broken_link_agent IS NOT NULL", c=customer_id)
+        return routing.Link(row[0], dt(row[1])) if row else None
 
     def block(self, customer_id: str, agent_id: str, at: datetime) -> bool:
         """Never route the customer to the agent; False when it was blocked already."""

@@ -167,6 +167,7 @@ class Preflight:
     link: routing.Link | None            # the event's customer's link
     conversation_channel: str | None = None
     blocked: frozenset[str] = frozenset()  # agents the event's customer must never reach
+    broken: routing.Link | None = None     # with no link: the one an admin broke last, and when
 
     @property
     def conversation_exists(self) -> bool:

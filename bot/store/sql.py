@@ -33,8 +33,10 @@ _DECISION_COLUMNS = ("id, conversation_id, status, agent_id, team, rule, reason,
 _PREFLIGHT = (
     "SELECT s.sticky_days, s.availability_check, s.drain_unassigned, s.sticky_wait_minutes, s.claim_minutes, "
     "(SELECT answer FROM processed_event WHERE key IN (:key, :alias) LIMIT 1), c.customer_id, l.agent_id, "
-    "l.last_interaction_at, c.channel, (SELECT 1 FROM customer_block WHERE customer_id = :cust LIMIT 1) "
+    "l.last_interaction_at, c.channel, (SELECT 1 FROM customer_block WHERE customer_id = :cust LIMIT 1), "
+    "cu.broken_link_agent, cu.broken_link_at "
     "FROM settings s LEFT JOIN conversation c ON c.id = :conv LEFT JOIN sticky_link l ON l.customer_id = :cust "
+    "LEFT JOIN customer cu ON cu.id = :cust AND l.customer_id IS NULL "
     "WHERE s.id = 1")
 _DECISION_VALUES = (":conv, :status, :agent, :team, :rule, :reason, :at, :event, :trigger, :returning, :passed, "
                     ":miss, :linked, :held_until")
@@ -88,7 +90,8 @@ class SqlStore(DirectoryStatements, CustomerStatements, OutboxStatements, StatsS
         if len(answers) > 1:
             self._prefetched = Prefetched(answers[1], team, link.agent_id if link else None)
         blocked = self.blocked(customer_id) if row[10] is not None else frozenset()
-        return Preflight(row[5], row[6], _settings(row), link, row[9], blocked)
+        broken = routing.Link(row[11], dt(row[12])) if row[11] is not None else None
+        return Preflight(row[5], row[6], _settings(row), link, row[9], blocked, broken)
 
     def prune_processed(self, before: datetime, batch: int) -> int:
         """Delete up to `batch` idempotency keys received before `before` (their events can no longer return:

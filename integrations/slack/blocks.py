@@ -31,6 +31,7 @@ class Handoff:
     since_days: int | None = None
     claim_due: datetime | None = None   # a claim timer runs: the DM offers Take it
     held_until: datetime | None = None  # a hold: the customer waits for this agent until then
+    first_contact: bool = True  # no earlier agent on record for the customer (else the reason says why not)
 
 
 def ago(days: int | None) -> str:
@@ -58,6 +59,8 @@ def rule_in_words(h: Handoff) -> str:
     words[Rule.STICKY_TEAMS] = words[Rule.STICKY_TEAM]
     if h.rule == Rule.STICKY and h.linked_agent is None:
         return "the returning customer waited for you, and you are back"
+    if h.rule == Rule.DEFAULT and not h.first_contact:
+        return h.reason  # not new: the reason says why their earlier agent did not decide
     return words.get(h.rule, h.reason)
 
 

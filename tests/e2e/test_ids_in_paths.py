@@ -85,7 +85,10 @@ def test_an_unencoded_slash_is_a_path_separator_not_part_of_the_id(client):
 
 ID_ROUTES = [("PUT", "/api/teams/{}"), ("PUT", "/api/agents/{}"), ("PATCH", "/api/agents/{}"),
              ("DELETE", "/api/agents/{}"), ("GET", "/api/agents/{}"), ("GET", "/api/conversations/{}"),
-             ("GET", "/api/customers/{}"), ("DELETE", "/api/customers/{}")]
+             ("GET", "/api/customers/{}"), ("DELETE", "/api/customers/{}"), ("DELETE", "/api/customers/{}/link"),
+             ("GET", "/api/customers/{}/preview"), ("PUT", "/api/customers/{}/blocks/alice"),
+             ("DELETE", "/api/customers/{}/blocks/alice"), ("PUT", "/api/customers/ada/blocks/{}"),
+             ("DELETE", "/api/customers/ada/blocks/{}")]
 
 
 @pytest.mark.parametrize("method,route", ID_ROUTES)

@@ -2,6 +2,7 @@
 blocks, a successor for a departing agent, and a preview that changes nothing."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
@@ -199,3 +200,35 @@ def test_handover_preview_and_why_from_slack(slack_client):
     assert all(f"/sticky {cmd}" in help_text for cmd in ("preview", "handover", "stats"))
     c.api("PUT", "/api/customers/cust_42/blocks/bob")  # bob was the link: it goes, and nobody else is left
     assert "to the *Unassigned* queue by rule `unassigned`" in say("U_ALICE", "preview cust_42")
+
+
+def test_a_broken_or_blocked_link_is_said_in_the_preview_the_answer_why_and_the_handoff(db_url, clock, slack):
+    app = create_app(make_config(db_url, slack_bot_token="xoxb-t", slack_signing_secret=SIGNING_SECRET,
+                                 slack_api_url=slack.url, admin_slack_ids=frozenset({"U_ADMIN"})), clock=clock)
+    c, rt = StickyClient(app.test_client()), app.extensions["stickybot"]
+    try:
+        c.agent("alice", "billing", slack="U_ALICE")
+        c.agent("bob", "billing", slack="U_BOB")
+        for conv, customer in (("old", "cust_42"), ("old2", "ada")):
+            c.event(conversation=conv, customer=customer, at=iso(T0 - timedelta(days=1)), team="billing",
+                    assign={"agent": "alice"})
+            c.event(type="conversation.resolved", conversation=conv, at=iso(T0 - timedelta(hours=23)))
+        assert c.api("DELETE", "/api/customers/cust_42/link").status_code == 200
+        assert c.api("PUT", "/api/customers/ada/blocks/alice").status_code == 201  # alice was ada's link
+        broke = "an admin broke cust_42's link to alice less than a day ago"
+        blocked = "ada's link to alice was removed less than a day ago, when alice was blocked for ada"
+
+        def say(text):
+            return slash(c.http, "U_ADMIN", text).get_json()["text"]
+        assert broke in say("preview cust_42 billing")
+        later = T0 + timedelta(hours=2)  # the break was at T0 + 1 h, by the server's clock
+        first = c.event(conversation="new", customer="cust_42", at=iso(later), team="billing").get_json()
+        second = c.event(conversation="new2", customer="ada", at=iso(later), team="billing").get_json()
+        assert (first["rule"], second["rule"], second["agent"]) == ("default", "default", "bob")
+        assert first["reason"].startswith(broke) and second["reason"].startswith(blocked)
+        assert broke in say("why new") and blocked in say("why new2")
+        rt.outbox.deliver_due()
+        dm = json.dumps(slack.posts("U_BOB")[-1]["blocks"])
+        assert blocked in dm and "new for team" not in dm  # the agent reads why, not "new"
+    finally:
+        rt.close()

@@ -40,6 +40,7 @@ class FakeStore:
     decisions_: list[DecisionRecord] = field(default_factory=list)
     customers: dict[str, CustomerRecord] = field(default_factory=dict)
     links: dict[str, routing.Link] = field(default_factory=dict)
+    broken: dict[str, routing.Link] = field(default_factory=dict)   # customer -> the link an admin broke
     processed: dict[str, str] = field(default_factory=dict)
     outbox: list[_Row] = field(default_factory=list)
     blocks: set[tuple[str, str]] = field(default_factory=set)        # (customer, agent)
@@ -74,7 +75,8 @@ class FakeStore:
         conv = self.conversations.get(conversation_id)
         return Preflight(self.processed.get(key) or self.processed.get(alias_key), conv.customer_id if conv else None,
                          self.settings_, self.links.get(customer_id), conv.channel if conv else None,
-                         self.blocked(customer_id))
+                         self.blocked(customer_id),
+                         None if customer_id in self.links else self.broken.get(customer_id))
 
     def mark_processed(self, key, conversation_id, answer) -> None:
         if key in self.processed:
@@ -255,8 +257,14 @@ class FakeStore:
         if before is not None and before.agent_id == agent_id and before.last_interaction_at < at:
             self.links[customer_id] = routing.Link(agent_id, at)
 
-    def delete_link(self, customer_id):
-        return self.links.pop(customer_id, None)
+    def delete_link(self, customer_id, at):
+        found = self.links.pop(customer_id, None)
+        if found is not None and customer_id in self.customers:
+            self.broken[customer_id] = routing.Link(found.agent_id, at)
+        return found
+
+    def broken_link(self, customer_id):
+        return self.broken.get(customer_id)
 
     def block(self, customer_id, agent_id, at) -> bool:
         added = (customer_id, agent_id) not in self.blocks
@@ -293,6 +301,7 @@ class FakeStore:
     def forget_customer(self, customer_id, alias):
         convs = [c for c in self.conversations.values() if c.customer_id == customer_id]
         removed = self.links.pop(customer_id, None) is not None
+        self.broken.pop(customer_id, None)
         removed = self.customers.pop(customer_id, None) is not None or removed
         if not convs and not removed:
             return None

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from routing import Agent, Event, Link, MemoryDirectory, Rule, Settings, Status, decide, pick, render
+from routing import Agent, Event, Link, MemoryDirectory, Rule, Settings, Status, decide, first_contact, pick, render
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 
@@ -289,6 +289,24 @@ def test_a_decision_records_whether_the_customer_returned_and_why_they_missed_th
 def test_reason_of_a_returning_customer_names_agent_age_and_window():
     d = decide(event(team="billing"), Settings(sticky_days=7), link("carol", days_ago=2), directory())
     assert render(d.reason, "cust_42") == "returning customer: carol handled cust_42 2 days ago (window 7 days)"
+
+
+@pytest.mark.parametrize("settings,blocked,broken,lnk,expected", [
+    (Settings(), set(), None, None, "no earlier agent on record for ada; from team billing"),
+    (Settings(), set(), link("carol", days_ago=2), None, "an admin broke ada's link to carol 2 days ago; from"),
+    (Settings(), {"carol"}, link("carol", days_ago=0.5), None,
+     "ada's link to carol was removed less than a day ago, when carol was blocked for ada; from"),
+    # a break older than the window says nothing: a link made after it and run out since would be newer
+    (Settings(sticky_days=7), set(), link("carol", days_ago=8), None, "no earlier agent on record for ada"),
+    (Settings(sticky_days=0), set(), link("carol", days_ago=1), None, "sticky sessions are off"),
+    # a link made after the break decides; the break is not mentioned
+    (Settings(), set(), link("carol", days_ago=2), link("alice", days_ago=1), "returning customer: alice"),
+], ids=["no link", "broken", "removed by a block", "broken before the window", "sticky off", "linked again"])
+def test_a_broken_link_is_what_the_reason_starts_with_inside_the_window(settings, blocked, broken, lnk, expected):
+    d = decide(event(team="billing"), settings, lnk, directory(), frozenset(blocked), broken)
+    assert render(d.reason, "ada").startswith(expected)
+    assert (d.returning, d.window_passed) == (lnk is not None, False)  # a break is not a returning customer
+    assert first_contact(d.reason) == expected.startswith("no earlier agent")
 
 
 def test_reason_of_an_unknown_explicit_agent_names_it():

@@ -113,3 +113,9 @@ def test_answers_naming_what_was_asked_for_escape_it(answer):
 def test_sticky_errors_that_repeat_the_command_escape_it(text):
     error = parse(text).error
     assert "<!channel>" not in error and "&lt;!channel&gt;" in error
+
+
+def test_a_first_contact_reads_new_and_any_other_default_pick_reads_its_reason_escaped():
+    assert blocks.rule_in_words(handoff()) == "new for team billing, and you had the lightest load"
+    text = " ".join(mrkdwn_of(blocks.handoff(handoff(first_contact=False, reason=HOSTILE))[1]))
+    assert ESCAPED in text and "<!channel>" not in text and "new for team" not in text
