@@ -61,5 +61,5 @@ def install(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _internal(exc: Exception):
         log.exception("unhandled error")
-        return jsonify({"error": str(ErrorCode.INTERNAL), "message": "something went wrong on our side; "
-                        "nothing was stored, send the request again"}), 500
+        return jsonify({"error": str(ErrorCode.INTERNAL), "message": "something went wrong on our side; send "
+                        "the request again (an event that was stored after all is applied once)"}), 500

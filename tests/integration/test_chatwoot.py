@@ -494,3 +494,19 @@ def test_the_assignees_reply_claims_and_a_private_note_or_another_agents_reply_d
         assert client.api("GET", "/api/conversations/chatwoot:1:119").get_json()["claimed_at"] is None
     post(client, reply)
     assert client.api("GET", "/api/conversations/chatwoot:1:119").get_json()["claimed_at"] is not None
+
+
+def test_widget_events_never_touch_a_chatwoot_conversation(client, cw):
+    team_of_agents(client)
+    r = post(client, created()).get_json()
+    conv_id, agent = r["conversation"], r["agent"]
+    other = "bruno" if agent == "ana" else "ana"
+    for kind, extra in (("conversation.resolved", {}), ("conversation.assigned", {"agent": other}),
+                        ("conversation.message", {"author": "agent"}), ("conversation.reopened", {}),
+                        ("conversation.created", {"team": "billing"})):
+        answer = client.event(type=kind, conversation=conv_id, **extra)
+        assert answer.status_code == 200 and answer.get_json()["status"] == "ignored", kind
+        assert "chatwoot channel" in answer.get_json()["reason"], kind
+    seen = client.api("GET", f"/api/conversations/{conv_id}").get_json()
+    assert (seen["status"], seen["agent"], seen["channel"], len(seen["decisions"])) == ("assigned", agent,
+                                                                                        "chatwoot", 1)
