@@ -25,6 +25,21 @@ def conversation(store: Store, conversation_id: str) -> dict:
     }
 
 
+# Decisions an admin's change caused, and the audit action that records who made it.
+_CAUSED_BY = {"deactivation": "agent.deactivate", "successor": "agent.deactivate"}
+
+
+def actors(store: Store, conversation_id: str) -> dict[str, str]:
+    """For the timeline: who (audit actor) made the change behind each decision an admin's change caused,
+    by the decision's time."""
+    out = {}
+    for d in store.decisions(conversation_id):
+        action = _CAUSED_BY.get(d.trigger or "")
+        if action and (actor := store.actor_of(action, d.decided_at)):
+            out[clock.iso(d.decided_at)] = actor
+    return out
+
+
 def unassigned(store: Store) -> list[dict]:
     return [{"conversation": c.id, "customer": c.customer_id, "team": c.team, "url": c.url,
              "queued_at": clock.iso(c.queued_at)} for c in store.queue()]

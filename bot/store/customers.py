@@ -125,6 +125,11 @@ class CustomerStatements:
         return [AuditRecord(r.id, dt(r.at), r.actor, r.action, r.target, _unjson(r.before), _unjson(r.after))
                 for r in self.q.core(query)]
 
+    def actor_of(self, action: str, at: datetime) -> str | None:
+        """Who made the change `action` at exactly `at` (a change and the decisions it caused share their time)."""
+        return self.q.core(select(AUDIT.c.actor).where(AUDIT.c.action == action, AUDIT.c.at == at)
+                           .order_by(AUDIT.c.id).limit(1)).scalar()
+
     def last_audit(self, action: str) -> AuditRecord | None:
         row = self.q.core(select(*AUDIT.c).where(AUDIT.c.action == action).order_by(AUDIT.c.id.desc())
                           .limit(1)).first()

@@ -201,3 +201,19 @@ def test_the_audit_log_pages_back_from_the_newest(dash, client):
     older = dash.get("/audit").text.split('href="/audit?before=')[1].split('"')[0]
     second = text_of(dash.get(f"/audit?before={older}"))
     assert "team04" in second and "team00" in second and "team05" not in second
+
+
+def test_the_timeline_names_who_deactivated_the_agent_behind_a_decision(dash, client):
+    client.agent("alice", "billing", status="online")
+    client.agent("bob", "billing", status="online")
+    client.agent("carol", "billing", status="online")
+    client.event(conversation="c1", customer="ada", team="billing", assign={"agent": "alice"})
+    assert client.api("DELETE", "/api/agents/alice").status_code == 200
+    page = text_of(dash.get("/conversations/c1"))
+    assert "an admin deactivated its agent (by api)" in page
+    moved_to = client.api("GET", "/api/conversations/c1").get_json()["agent"]
+    assert client.api("DELETE", f"/api/agents/{moved_to}", {"successor": "carol" if moved_to == "bob" else "bob"}
+                      ).status_code == 200
+    page = text_of(dash.get("/conversations/c1"))
+    assert "an admin handed its agent's customers to a successor (by api)" in page
+    assert page.count("(by api)") == 2  # the first decision, the channel's, names nobody

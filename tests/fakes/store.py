@@ -289,6 +289,9 @@ class FakeStore:
     def audit_page(self, limit, before_id=None):
         return [e for e in reversed(self.audited) if before_id is None or e.id < before_id][:limit]
 
+    def actor_of(self, action, at):
+        return next((e.actor for e in self.audited if e.action == action and e.at == at), None)
+
     def last_audit(self, action):
         return next((e for e in reversed(self.audited) if e.action == action), None)
 
