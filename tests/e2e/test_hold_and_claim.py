@@ -103,7 +103,9 @@ def test_a_full_agent_is_waited_for_and_an_offline_one_never(team):
     assert come_back(team)["status"] == "held"  # alice is full (2/2)
     team.api("PATCH", "/api/agents/alice", {"status": "offline"})
     other = team.event(conversation="y", customer="cust_42", at=iso(T0), team="billing").get_json()
-    assert other["status"] == "held" or other["agent"] == "bob"  # cust_42's second conversation
+    # cust_42's second conversation: alice is offline now, so nobody waits for her; her teammate takes it
+    assert (other["status"], other["agent"], other["rule"]) == ("assigned", "bob", "sticky_team")
+    assert conv(team)["status"] == "held"  # the first one still waits: going offline does not end a hold
     r = team.event(conversation="z", customer="c3", at=iso(T0)).get_json()
     assert r["status"] == "assigned"
 
@@ -247,15 +249,32 @@ def test_holds_and_their_outcomes_are_counted_in_metrics(team, clock):
     assert (metric(team, holds) - before[0], metric(team, back) - before[1]) == (2, 2)
 
 
+def test_holds_that_fall_back_or_are_resolved_are_counted_as_such(team, clock, rt):
+    fell, resolved = ('stickybot_hold_outcomes_total{outcome="fell_back"}',
+                      'stickybot_hold_outcomes_total{outcome="resolved"}')
+    before = metric(team, fell), metric(team, resolved)
+    settings(team, sticky_wait_minutes=30)
+    team.api("PATCH", "/api/agents/alice", {"status": "away"})
+    assert come_back(team, "a")["status"] == "held"
+    assert come_back(team, "b", customer="cust_42")["status"] == "held"
+    team.event(type="conversation.resolved", conversation="b", at=iso(T0 + timedelta(minutes=5)))
+    clock.set(T0 + timedelta(minutes=31))
+    jobs.sweep(rt.db)  # the wait for "a" ran out: it falls back to bob
+    assert conv(team, "a")["agent"] == "bob"
+    assert (metric(team, fell) - before[0], metric(team, resolved) - before[1]) == (1, 1)
+
+
 def test_wait_and_claim_are_set_from_slack_by_admins_and_shown(team, slack):
     def say(user, text):
         return slash(team.http, user, text).get_json()["text"]
     assert "Only stickybot admins" in say("U_ALICE", "wait 10")
+    assert "Only stickybot admins" in say("U_ALICE", "claim 5")
+    assert team.api("GET", "/api/settings").get_json()["claim_minutes"] == 0  # refused: nothing changed
     assert "up to *10 min*" in say("U_ADMIN", "wait 10") and "*5 min*" in say("U_ADMIN", "claim 5")
     assert "not a number of minutes" in say("U_ADMIN", "wait 2000")
     status = say("U_ALICE", "status")
     assert "*wait*: 10 min" in status and "*claim*: 5 min" in status
-    assert "/sticky wait" in say("U_ALICE", "help") and "/sticky take" in say("U_ALICE", "help")
+    assert all(f"/sticky {cmd}" in say("U_ALICE", "help") for cmd in ("wait", "claim", "take"))
     assert team.api("GET", "/api/settings").get_json()["sticky_wait_minutes"] == 10
 
 

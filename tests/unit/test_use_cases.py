@@ -201,3 +201,64 @@ def test_one_channels_events_never_touch_another_channels_conversation(store):
         assert answer["status"] == "ignored" and "chatwoot channel" in answer["reason"], kind
     conv = store.conversation("chatwoot:1:7003")
     assert (conv.status, conv.agent_id) == (ConversationStatus.ASSIGNED, "alice")
+
+
+# --- which assignments start the claim timer (CONTRACT.md 8.2) ------------------------------------------
+
+def _returning_to(store: FakeStore, agent: str) -> None:
+    """cust_42 talked to `agent` an hour before T0."""
+    events.handle(store, created("past", hours=-1, assign_agent=agent))
+    events.handle(store, inbound(EventType.RESOLVED, "past", hours=-0.5))
+
+
+def _scenario(name: str, store: FakeStore) -> str:
+    """Bring conv_1 to an assignment by the rule `name`; the rule it got."""
+    if name in ("sticky", "sticky_team", "sticky_teams"):
+        _returning_to(store, "alice")
+        if name != "sticky":
+            directory.patch_agent(store, "alice", {"status": "away"}, By("api", at(-0.2)))
+        return events.handle(store, created(team=None if name == "sticky_teams" else "billing"))["rule"]
+    if name in ("explicit_team", "explicit_agent", "default"):
+        extra = {"explicit_team": dict(assign_team="billing"), "explicit_agent": dict(assign_agent="bob"),
+                 "default": dict(team="billing")}[name]
+        return events.handle(store, created(**extra))["rule"]
+    if name == "queue":
+        for agent in ("alice", "bob"):
+            directory.patch_agent(store, agent, {"status": "away"}, By("api", at(-0.2)))
+        events.handle(store, created(team="billing"))
+        directory.patch_agent(store, "bob", {"status": "online"}, By("api", at(0.5)))
+        return store.last_decision("conv_1").rule
+    if name == "successor":
+        events.handle(store, created(assign_agent="alice"))
+        directory.deactivate_agent(store, "alice", By("api", at(0.5)), successor="bob")
+        return store.last_decision("conv_1").rule
+    if name == "manual":
+        events.handle(store, created(assign_agent="alice"))
+        events.handle(store, inbound(EventType.ASSIGNED, hours=0.5, agent="bob"))
+        return store.last_decision("conv_1").rule
+    raise AssertionError(name)
+
+
+@pytest.mark.parametrize("rule,starts", [
+    ("default", True), ("explicit_team", True), ("sticky", True), ("sticky_team", True), ("sticky_teams", True),
+    ("queue", True), ("successor", True), ("explicit_agent", False), ("manual", False)])
+def test_the_claim_timer_starts_for_assignments_by_a_rule_and_never_for_a_named_or_manual_one(store, rule, starts):
+    store.save_settings(claim_minutes=5)
+    assert _scenario(rule, store) == rule
+    conv = store.conversation("conv_1")
+    assert conv.status == ConversationStatus.ASSIGNED
+    assert (conv.claim_due is not None) == starts
+    if starts:
+        assert conv.claim_due == store.last_decision("conv_1").decided_at + timedelta(minutes=5)
+
+
+def test_a_taken_hold_is_the_agents_own_with_no_claim_to_make(store):
+    store.save_settings(claim_minutes=5, sticky_wait_minutes=30)
+    store.agents_["alice"] = store.agents_["alice"].__class__(id="alice", name="Alice", status=Status.AWAY,
+                                                              slack_user_id="U_ALICE")
+    _returning_to(store, "alice")
+    assert events.handle(store, created(team="billing"))["status"] == "held"
+    out = agent_actions.take(store, "conv_1", "U_ALICE", at(0.1))
+    conv = store.conversation("conv_1")
+    assert out["taken"] and (conv.agent_id, store.last_decision("conv_1").rule, conv.claim_due) == \
+        ("alice", "taken", None)
