@@ -152,3 +152,48 @@ def test_the_pages_fit_a_phone_and_the_keyboard_reaches_the_content_first(browse
         expect(page.locator("main")).to_be_focused()
     finally:
         context.close()
+
+
+# WCAG's contrast ratio of each visible text against the first opaque background behind it.
+CONTRAST = """() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const background = el => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.99)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const worst = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    const style = getComputedStyle(el);
+    if (!own || style.visibility === 'hidden' || style.display === 'none' || !el.getClientRects().length) continue;
+    const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && +style.fontWeight >= 700);
+    if (ratio < (large ? 3 : 4.5)) worst.push(`${el.tagName} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+  }
+  return worst;
+}"""
+
+
+def test_every_text_on_every_page_has_wcag_aa_contrast(page, api):
+    api.agent("alice", "billing", name="Alice Archer")
+    api.agent("bob", "billing", name="Bob Baker", status="away")
+    api.event(conversation="conv_1", customer="ada", team="billing")
+    api.event(conversation="conv_2", customer="grace", team="billing", assign={"agent": "bob"})
+    page.goto("/login")
+    assert page.evaluate(CONTRAST) == []
+    sign_in(page)
+    for path in ("/", "/stats", "/audit", "/customers/ada", "/conversations/conv_1", "/customers/nobody?x=1"):
+        page.goto(path)
+        assert page.evaluate(CONTRAST) == [], path
+    # the check itself sees a faint text
+    page.evaluate("""() => { const p = document.createElement('p'); p.textContent = 'faint';
+                             p.style.color = '#bbb'; document.querySelector('main').append(p); }""")
+    assert [w for w in page.evaluate(CONTRAST) if '"faint"' in w]

@@ -215,6 +215,9 @@ def test_an_unknown_chatwoot_user_is_learnt_from_the_outbox_never_inside_the_req
     assert [c for c in cw.calls if c.request.url == agents_url] == []  # the request called nobody
     rt.outbox.deliver_due()
     assert len([c for c in cw.calls if c.request.url == agents_url]) == 1
+    learnt = client.api("GET", "/api/audit").get_json()["items"][0]
+    assert (learnt["actor"], learnt["action"], learnt["target"]) == ("chatwoot-sync", "agent.update", "ana")
+    assert learnt["after"] == {"chatwoot_user_id": 7}
     payload["id"] = 119
     again = post(client, payload).get_json()
     assert (again["agent"], again["rule"]) == ("ana", "explicit_agent")
