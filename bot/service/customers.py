@@ -1,7 +1,7 @@
 """A customer: its sticky link and blocks, link care (break, block, preview), and forgetting it."""
 from __future__ import annotations
 
-import hashlib
+import secrets
 from datetime import timedelta
 
 import routing
@@ -73,7 +73,8 @@ def preview(store: Store, customer_id: str, team: str | None, now) -> dict:
 
 def forget(store: Store, customer_id: str, by: By) -> dict:
     """Erase the link and personal data; keep conversations under an anonymous id."""
-    alias = "forgotten-" + hashlib.sha256(f"{customer_id}:{by.at.isoformat()}".encode()).hexdigest()[:12]
+    # Random, not derived from the id: nothing stored can be checked against a guessed customer id.
+    alias = "forgotten-" + secrets.token_hex(8)
     kept = store.forget_customer(customer_id, alias)
     if kept is None:
         raise NotFound(f"no customer '{customer_id}'")

@@ -24,6 +24,19 @@ def test_forgetting_a_customer_whose_id_is_a_common_word_leaves_other_text_intac
     assert replay["duplicate"] is True and replay["reason"] == reasons[0]
 
 
+def test_the_alias_cannot_be_traced_back_to_the_customer_id(client, clock):
+    """Two customers forgotten at the same moment, and the same id forgotten twice at the same moment (seen
+    again in between), get unrelated aliases: nothing about them follows from the id or the time."""
+    client.agent("alice")
+    aliases = []
+    for customer in ("cust_a", "cust_b", "cust_a"):
+        client.event(conversation=f"c-{customer}-{len(aliases)}", customer=customer)
+        aliases.append(client.api("DELETE", f"/api/customers/{customer}").get_json()["alias"])
+    assert len(set(aliases)) == 3 and all(a.startswith("forgotten-") and len(a) == 26 for a in aliases)
+    audit = json.dumps(client.api("GET", "/api/audit").get_json())
+    assert "cust_a" not in audit and "cust_b" not in audit
+
+
 def test_forgetting_clears_the_conversation_urls(client):
     client.agent("alice")
     client.event(conversation="c1", customer="cust_9")
