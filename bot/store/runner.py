@@ -1,8 +1,9 @@
 """How the store talks to the database: one SQLAlchemy Connection per transaction.
 
 Most statements are SQLAlchemy Core, run with `core()`. The webhook's hot path runs plain SQL on the same
-connection's driver cursor with `one()`/`all()`/`later()`: through SQLAlchemy's execution layer each of its
-dozen small statements cost 60-220 us on these machines, straight on the driver about 4 us (bench/README.md).
+connection's driver cursor with `one()`/`all()`/`later()`: SQLAlchemy's execution layer adds 12-15 us to each of
+its dozen small statements on SQLite (which itself takes 2-3 us) and 30-40 us on PostgreSQL
+(`bench/core_vs_raw.py`, figures in bench/README.md).
 Plain statements are written once with :name parameters and work on SQLite and PostgreSQL alike; times are
 stored exactly as SQLAlchemy stores them (UTC; text "YYYY-MM-DD HH:MM:SS.ffffff" on SQLite).
 
