@@ -1,7 +1,8 @@
 """The routing decision of CONTRACT.md section 2 (with the hold of 8.1 and the blocks of 8.3).
 
 Pure: an event, the workspace settings, the customer's sticky link, a read-only directory, the agents the
-customer must never reach and the link an admin last broke go in; a frozen Decision comes out. Time is the event's `occurred_at`.
+customer must never reach and the link an admin last broke go in; a frozen Decision comes out. Time is the
+event's `occurred_at`.
 The numbered rules read as early returns sharing one `pick()`. Reasons are templates (routing.reason).
 """
 from __future__ import annotations

@@ -74,7 +74,8 @@ def _route(store: Store, conv: Conversation, event: Inbound, pre: Preflight) -> 
     decision, _ = assignment.route(store, conv, routing.Event(
         customer_id=event.customer_id, occurred_at=event.occurred_at, team=event.team,
         assign_agent=event.assign_agent, assign_team=event.assign_team,
-        availability_check=event.availability_check), assignment.Known(pre.settings, pre.link, pre.blocked, broken=pre.broken),
+        availability_check=event.availability_check),
+        assignment.Known(pre.settings, pre.link, pre.blocked, broken=pre.broken),
         event.occurred_at, Trigger.EVENT, event_id=event.key)
     return {"conversation": conv.id, "status": str(decision.status), "agent": decision.agent,
             "team": decision.team, "rule": str(decision.rule), "reason": render(decision.reason, conv.customer_id),
