@@ -19,7 +19,7 @@ from .customers import CustomerStatements
 from .directory import PREFETCH, DirectoryStatements, Prefetched
 from .outbox import OutboxStatements
 from .stats import StatsStatements
-from .records import (Conversation, ConversationStatus, CustomerRecord, DecisionRecord, Preflight)
+from .records import (Conversation, ConversationStatus, DecisionRecord, Preflight)
 from .runner import Runner, dt
 
 SETTINGS, DECISION, CONVERSATION = WorkspaceSettings.__table__, DecisionRow.__table__, ConversationRow.__table__

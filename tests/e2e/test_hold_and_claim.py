@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot import create_app, jobs
-from tests.conftest import StickyClient, make_config
+from tests.conftest import make_config
 from tests.slackkit import SIGNING_SECRET, click, slash
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)

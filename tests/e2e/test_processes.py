@@ -12,12 +12,8 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 import requests
-from sqlalchemy import func
-from sqlmodel import select
 
-from bot.models import OutboxRow
 from integrations.signing import sign
 from tests.conftest import ADMIN_TOKEN, WEBHOOK_SECRET, StickyClient, event_body
 

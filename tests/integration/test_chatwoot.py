@@ -345,7 +345,6 @@ def test_another_accounts_events_are_ignored(client, cw):
 
 def test_write_back_is_retried_after_a_5xx(client, rt, cw):
     from sqlalchemy import update
-    from bot.clock import now
     from bot.models import OutboxRow
     team_of_agents(client)
     post(client, created())
