@@ -8,36 +8,32 @@ from ..errors import NotFound
 from ..store import Store
 
 
-def conversation(store: Store, conversation_id: str) -> dict:
+# Decisions an admin's change caused, and the audit action that records who made it.
+_CAUSED_BY = {"deactivation": "agent.deactivate", "successor": "agent.deactivate"}
+
+
+def conversation(store: Store, conversation_id: str, who_acted: bool = False) -> dict:
+    """The conversation and its decisions. `who_acted` (the dashboard's timeline): a decision an admin's change
+    caused also says who made it (`by`, the audit's actor for that change, which shares the decision's time)."""
     conv = store.conversation(conversation_id)
     if conv is None:
         raise NotFound(f"no conversation '{conversation_id}'")
+    decisions = []
+    for d in store.decisions(conv.id):
+        shown = {"status": d.status, "agent": d.agent_id, "team": d.team, "rule": d.rule,
+                 "reason": render(d.reason, conv.customer_id), "at": clock.iso(d.decided_at), "event": d.event_id,
+                 "trigger": d.trigger}
+        if who_acted and (action := _CAUSED_BY.get(d.trigger or "")):
+            shown["by"] = store.actor_of(action, d.decided_at)
+        decisions.append(shown)
     return {
         "conversation": conv.id, "customer": conv.customer_id, "status": str(conv.status),
         "agent": conv.agent_id, "team": conv.team, "url": conv.url, "channel": conv.channel,
         "created_at": clock.iso(conv.created_at), "queued_at": clock.iso(conv.queued_at),
         "held_until": clock.iso(conv.held_until), "claim_due": clock.iso(conv.claim_due),
         "claimed_at": clock.iso(conv.claimed_at), "left_out": sorted(store.left_out(conv.id)),
-        "decisions": [{"status": d.status, "agent": d.agent_id, "team": d.team, "rule": d.rule,
-                       "reason": render(d.reason, conv.customer_id), "at": clock.iso(d.decided_at), "event": d.event_id,
-                       "trigger": d.trigger}
-                      for d in store.decisions(conv.id)],
+        "decisions": decisions,
     }
-
-
-# Decisions an admin's change caused, and the audit action that records who made it.
-_CAUSED_BY = {"deactivation": "agent.deactivate", "successor": "agent.deactivate"}
-
-
-def actors(store: Store, conversation_id: str) -> dict[str, str]:
-    """For the timeline: who (audit actor) made the change behind each decision an admin's change caused,
-    by the decision's time."""
-    out = {}
-    for d in store.decisions(conversation_id):
-        action = _CAUSED_BY.get(d.trigger or "")
-        if action and (actor := store.actor_of(action, d.decided_at)):
-            out[clock.iso(d.decided_at)] = actor
-    return out
 
 
 def unassigned(store: Store) -> list[dict]:

@@ -23,12 +23,10 @@ def find_conversation():
 @bp.get("/conversations/<id:conversation_id>")
 def conversation(conversation_id):
     try:
-        found, actors = read(lambda store: (conversations.conversation(store, conversation_id),
-                                            conversations.actors(store, conversation_id)))
+        found = read(lambda store: conversations.conversation(store, conversation_id, who_acted=True))
     except StickyError as exc:
         return page("conversation.html", exc.status, conversation=None, wanted=conversation_id, error=exc)
-    return page("conversation.html", conversation=found, wanted=conversation_id, error=None, triggers=TRIGGERS,
-                actors=actors)
+    return page("conversation.html", conversation=found, wanted=conversation_id, error=None, triggers=TRIGGERS)
 
 
 @bp.get("/stats")
