@@ -12,7 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from . import migrate
 from .app import create_app
 from .errors import StickyError
-from .runtime import runtime
+from .runtime import HELPDESKS, runtime
 
 
 def _app(*_args, **_kwargs):
@@ -99,33 +99,34 @@ def directory_load(file):
 
 
 @directory.command("sync")
-@click.argument("source", type=click.Choice(["chatwoot"]))
+@click.argument("source", type=click.Choice(sorted(map(str, HELPDESKS))))
 @with_appcontext
 def directory_sync(source):
-    """Load agents (matched by e-mail), teams and team members from Chatwoot."""
-    from integrations.chatwoot.api import ChatwootFailure
+    """Load agents (matched by e-mail), teams and team members from a helpdesk."""
+    from integrations.helpdesk import ApiFailure
 
-    from .service.chatwoot_writeback import sync
+    from .service.helpdesk.people import sync
 
     _migrated()
     rt = runtime()
-    if rt.chatwoot is None:
-        raise click.ClickException("set CHATWOOT_URL, CHATWOOT_ACCOUNT_ID and CHATWOOT_API_TOKEN (a user's access "
-                                   "token: bot tokens cannot list agents)")
+    desk = rt.desks.get(source)
+    if desk is None:
+        raise click.ClickException(HELPDESKS[source].needs)
     try:
-        counts = sync(rt.db, rt.chatwoot, rt.clock.now())
-    except ChatwootFailure as exc:
-        raise click.ClickException(f"Chatwoot answered {exc.error}; nothing was loaded") from None
-    click.echo(f"synced {counts['agents']} agents ({counts['created']} new) and {counts['teams']} teams from Chatwoot")
+        counts = sync(rt.db, desk, rt.clock.now())
+    except ApiFailure as exc:
+        raise click.ClickException(f"{desk.channel.display} answered {exc.error}; nothing was loaded") from None
+    click.echo(f"synced {counts['agents']} agents ({counts['created']} new) and {counts['teams']} teams from "
+               f"{desk.channel.display}")
 
 
 @main.group()
 def outbox():
-    """The outbox of Slack messages and Chatwoot write-backs."""
+    """The outbox of Slack messages and helpdesk write-backs."""
 
 
 @outbox.command("retry")
-@click.option("--channel", type=click.Choice(["all", "slack", "chatwoot"]), default="all", show_default=True)
+@click.option("--channel", type=click.Choice(["all", "slack", *sorted(map(str, HELPDESKS))]), default="all", show_default=True)
 @with_appcontext
 def outbox_retry(channel):
     """Send again what was given up on (e.g. after fixing a token or a channel)."""

@@ -5,12 +5,13 @@
 """
 from .errors import Contention
 from .protocol import Store
-from .records import (AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
-                      OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord, Trigger)
+from .records import (OUTSIDE_TEAM, OUTSIDE_USER, AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts,
+                      CustomerRecord, DecisionRecord, OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord,
+                      Trigger)
 from .sql import SqlStore
 
 __all__ = [
-    "AgentRecord", "AuditRecord", "Contention", "Conversation", "ConversationStatus", "Counts", "CustomerRecord",
-    "DecisionRecord", "OutboxItem", "OutboxKind", "OutboxState", "Preflight", "SqlStore", "Store", "TeamRecord",
-    "Trigger",
+    "OUTSIDE_TEAM", "OUTSIDE_USER", "AgentRecord", "AuditRecord", "Contention", "Conversation", "ConversationStatus",
+    "Counts", "CustomerRecord", "DecisionRecord", "OutboxItem", "OutboxKind", "OutboxState", "Preflight", "SqlStore",
+    "Store", "TeamRecord", "Trigger",
 ]

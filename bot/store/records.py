@@ -1,7 +1,7 @@
 """What the store reads and writes: one type per thing, and the closed sets of strings they carry."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -38,6 +38,15 @@ class OutboxKind(StrEnum):
     SLACK_UPDATE = "slack.update"      # a decision's DM, updated when its hold ended or its claim lapsed
     CHATWOOT_ASSIGN = "chatwoot.assign"
     CHATWOOT_LEARN_USERS = "chatwoot.learn_users"
+
+    @classmethod
+    def of(cls, channel: str, job: str) -> "OutboxKind | None":
+        """A channel's kind for `job` (a helpdesk's "assign": write a decision back, "learn_users": match its
+        users to agents), if the channel has one."""
+        try:
+            return cls(f"{channel}.{job}")
+        except ValueError:
+            return None
 
 
 class OutboxState(StrEnum):
@@ -96,6 +105,11 @@ class DecisionRecord:
     held_until: datetime | None = None
 
 
+# Where each helpdesk's own ids are kept on agents and teams: the one table of their names.
+OUTSIDE_USER = {"chatwoot": "chatwoot_user_id"}
+OUTSIDE_TEAM = {"chatwoot": "chatwoot_team_id"}
+
+
 @dataclass(frozen=True)
 class AgentRecord:
     id: str
@@ -119,6 +133,13 @@ class AgentRecord:
     def available(self) -> bool:
         return self.routing.available
 
+    def outside_id(self, channel: str) -> int | None:
+        """The agent's user id in a helpdesk."""
+        return getattr(self, OUTSIDE_USER[channel])
+
+    def with_outside_id(self, channel: str, user_id: int | None) -> "AgentRecord":
+        return replace(self, **{OUTSIDE_USER[channel]: user_id})
+
 
 @dataclass(frozen=True)
 class TeamRecord:
@@ -126,6 +147,13 @@ class TeamRecord:
     name: str
     chatwoot_team_id: int | None = None
     members: tuple[str, ...] = ()
+
+    def outside_id(self, channel: str) -> int | None:
+        """The team's id in a helpdesk."""
+        return getattr(self, OUTSIDE_TEAM[channel])
+
+    def with_outside_id(self, channel: str, team_id: int | None) -> "TeamRecord":
+        return replace(self, **{OUTSIDE_TEAM[channel]: team_id})
 
 
 @dataclass(frozen=True)

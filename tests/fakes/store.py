@@ -104,8 +104,8 @@ class FakeStore:
     def agent_for_slack_user(self, user_id):
         return next((self.agent(a.id) for a in self.agents_.values() if a.slack_user_id == user_id and a.active), None)
 
-    def agent_for_chatwoot_user(self, user_id):
-        return next((a.id for a in self.agents_.values() if a.chatwoot_user_id == user_id), None)
+    def agent_for_outside_user(self, channel, user_id):
+        return next((a.id for a in self.agents_.values() if a.outside_id(channel) == user_id), None)
 
     def save_agent(self, agent: AgentRecord) -> None:
         kept = self.agents_.get(agent.id)
@@ -124,8 +124,8 @@ class FakeStore:
     def teams(self):
         return [self.team(t) for t in sorted(self.teams_)]
 
-    def team_for_chatwoot(self, chatwoot_team_id):
-        return next((t.id for t in self.teams_.values() if t.chatwoot_team_id == chatwoot_team_id), None)
+    def team_for_outside(self, channel, team_id):
+        return next((t.id for t in self.teams_.values() if t.outside_id(channel) == team_id), None)
 
     def save_team(self, team: TeamRecord) -> None:
         self.teams_[team.id] = replace(team, members=())
