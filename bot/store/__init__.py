@@ -6,12 +6,12 @@
 from .errors import Contention
 from .protocol import Store
 from .records import (OUTSIDE_TEAM, OUTSIDE_USER, AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts,
-                      CustomerRecord, DecisionRecord, OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord,
+                      CustomerRecord, DecisionRecord, OutboxItem, OutboxKind, OutboxState, Preflight, Seen, TeamRecord,
                       Trigger)
 from .sql import SqlStore
 
 __all__ = [
     "OUTSIDE_TEAM", "OUTSIDE_USER", "AgentRecord", "AuditRecord", "Contention", "Conversation", "ConversationStatus",
-    "Counts", "CustomerRecord", "DecisionRecord", "OutboxItem", "OutboxKind", "OutboxState", "Preflight", "SqlStore",
+    "Counts", "CustomerRecord", "DecisionRecord", "OutboxItem", "OutboxKind", "OutboxState", "Preflight", "Seen", "SqlStore",
     "Store", "TeamRecord", "Trigger",
 ]

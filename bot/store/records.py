@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 from datetime import datetime
 from enum import StrEnum
 
@@ -30,6 +31,7 @@ class Trigger(StrEnum):
     CLAIM_LAPSE = "claim_lapse"    # its agent did not take it in time
     DEACTIVATION = "deactivation"  # its agent was deactivated
     SUCCESSOR = "successor"        # its agent left and named a successor
+    REFUSED = "refused"            # the helpdesk refused its agent as owner (Zammad's silent refusal)
 
 
 class OutboxKind(StrEnum):
@@ -38,6 +40,8 @@ class OutboxKind(StrEnum):
     SLACK_UPDATE = "slack.update"      # a decision's DM, updated when its hold ended or its claim lapsed
     CHATWOOT_ASSIGN = "chatwoot.assign"
     CHATWOOT_LEARN_USERS = "chatwoot.learn_users"
+    ZAMMAD_ASSIGN = "zammad.assign"
+    ZAMMAD_LEARN_USERS = "zammad.learn_users"
 
     @classmethod
     def of(cls, channel: str, job: str) -> "OutboxKind | None":
@@ -74,6 +78,7 @@ class Conversation:
     held_until: datetime | None = None
     claim_due: datetime | None = None
     claimed_at: datetime | None = None
+    label: str | None = None  # what the channel calls it, in words (Zammad: "Ticket#31118")
     stored: bool = True
 
     @property
@@ -106,12 +111,26 @@ class DecisionRecord:
 
 
 # Where each helpdesk's own ids are kept on agents and teams: the one table of their names.
-OUTSIDE_USER = {"chatwoot": "chatwoot_user_id"}
-OUTSIDE_TEAM = {"chatwoot": "chatwoot_team_id"}
+OUTSIDE_USER = {"chatwoot": "chatwoot_user_id", "zammad": "zammad_user_id"}
+OUTSIDE_TEAM = {"chatwoot": "chatwoot_team_id", "zammad": "zammad_group_id"}
+
+
+class _OutsideIds:
+    """A record that remembers its id in each helpdesk, in the fields `_outside` names by channel."""
+
+    _outside: ClassVar[dict[str, str]]
+
+    def outside_id(self, channel: str) -> int | None:
+        return getattr(self, self._outside[channel])
+
+    def with_outside_id(self, channel: str, outside_id: int | None):
+        return replace(self, **{self._outside[channel]: outside_id})
 
 
 @dataclass(frozen=True)
-class AgentRecord:
+class AgentRecord(_OutsideIds):
+    _outside: ClassVar[dict[str, str]] = OUTSIDE_USER
+
     id: str
     name: str
     email: str | None = None
@@ -123,6 +142,7 @@ class AgentRecord:
     last_assigned: int | None = None
     chatwoot_user_id: int | None = None
     teams: tuple[str, ...] = ()
+    zammad_user_id: int | None = None
 
     @property
     def routing(self) -> routing.Agent:
@@ -133,27 +153,25 @@ class AgentRecord:
     def available(self) -> bool:
         return self.routing.available
 
-    def outside_id(self, channel: str) -> int | None:
-        """The agent's user id in a helpdesk."""
-        return getattr(self, OUTSIDE_USER[channel])
-
-    def with_outside_id(self, channel: str, user_id: int | None) -> "AgentRecord":
-        return replace(self, **{OUTSIDE_USER[channel]: user_id})
-
 
 @dataclass(frozen=True)
-class TeamRecord:
+class TeamRecord(_OutsideIds):
+    _outside: ClassVar[dict[str, str]] = OUTSIDE_TEAM
     id: str
     name: str
     chatwoot_team_id: int | None = None
     members: tuple[str, ...] = ()
+    zammad_group_id: int | None = None
 
-    def outside_id(self, channel: str) -> int | None:
-        """The team's id in a helpdesk."""
-        return getattr(self, OUTSIDE_TEAM[channel])
 
-    def with_outside_id(self, channel: str, team_id: int | None) -> "TeamRecord":
-        return replace(self, **{OUTSIDE_TEAM[channel]: team_id})
+@dataclass(frozen=True)
+class Seen:
+    """What stickybot last applied of a helpdesk conversation's own state: as of the helpdesk's `updated_at`,
+    the helpdesk user holding it (None: nobody) and its team there."""
+
+    updated_at: datetime
+    owner: int | None = None
+    group_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ class Handoff:
     claim_due: datetime | None = None   # a claim timer runs: the DM offers Take it
     held_until: datetime | None = None  # a hold: the customer waits for this agent until then
     first_contact: bool = True  # no earlier agent on record for the customer (else the reason says why not)
+    label: str | None = None    # what the channel calls the conversation (Zammad: "Ticket#31118")
 
 
 def ago(days: int | None) -> str:
@@ -70,6 +71,8 @@ def _who(h: Handoff) -> str:
 
 
 def _link(h: Handoff) -> str:
+    if h.label:
+        return link(h.url, f"Open {h.label}") or f"{escape(h.label)} (`{escape(h.conversation_id)}`)"
     return (link(h.url, f"Open conversation {h.conversation_id}")
             or f"Conversation `{escape(h.conversation_id)}`")
 

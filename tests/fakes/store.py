@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import routing
 from bot.store.outbox import FailedDelivery
 from bot.store import (AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
-                       OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord)
+                       OutboxItem, OutboxKind, OutboxState, Preflight, Seen, TeamRecord)
 from routing import Decision, MemoryDirectory
 
 
@@ -47,6 +47,8 @@ class FakeStore:
     left: set[tuple[str, str]] = field(default_factory=set)          # (conversation, agent)
     messages: dict[int, tuple[str, str]] = field(default_factory=dict)
     audited: list[AuditRecord] = field(default_factory=list)
+    seen_: dict[str, Seen] = field(default_factory=dict)             # conversation -> a helpdesk's state applied
+    paused: dict[str, datetime] = field(default_factory=dict)         # sender channel -> until
     info: dict = field(default_factory=dict)
 
     # --- arranging (tests only) ----------------------------------------------------------------------
@@ -82,6 +84,15 @@ class FakeStore:
         if key in self.processed:
             raise AssertionError(f"event {key} processed twice")
         self.processed[key] = answer
+
+    def answer_of(self, key):
+        return self.processed.get(key)
+
+    def seen(self, conversation_id):
+        return self.seen_.get(conversation_id)
+
+    def note_seen(self, conversation_id, seen) -> None:
+        self.seen_[conversation_id] = seen
 
     # --- the directory ----------------------------------------------------------------------------------
 
@@ -362,6 +373,20 @@ class FakeStore:
         for row in rows:
             row.state, row.next_attempt_at = OutboxState.PENDING, self.now
         return len(rows)
+
+    def pauses(self, now):
+        return {c: until for c, until in self.paused.items() if until > now}
+
+    def pause(self, channel, until, error) -> None:
+        self.paused[channel] = until
+
+    def resume(self, channels=None):
+        ended = sorted(c for c, until in self.paused.items() if until > self.now and (channels is None or c in channels))
+        self.paused = {c: u for c, u in self.paused.items() if channels is not None and c not in channels}
+        for row in self.outbox:
+            if row.state == OutboxState.PENDING and row.kind.split(".")[0] in ended:
+                row.next_attempt_at = self.now
+        return ended
 
     def failed_deliveries(self, limit):
         return [FailedDelivery(r.id, str(r.kind), r.last_error, r.attempts, r.created_at, r.sent_at)
