@@ -121,22 +121,60 @@ def directory_sync(source):
 
 
 @main.group()
+def zammad():
+    """Zammad: the webhook and triggers stickybot needs."""
+
+
+@zammad.command("setup")
+@click.option("--public-url", required=True, help="where Zammad reaches stickybot, e.g. https://stickybot.example.com")
+@click.option("--dry-run", is_flag=True, help="print the requests it would send, and change nothing")
+@with_appcontext
+def zammad_setup(public_url, dry_run):
+    """Create or update, through Zammad's API, the webhook (signed with ZAMMAD_WEBHOOK_SECRET) and the triggers
+    that call it; running it again changes nothing."""
+    from urllib.parse import urlsplit
+
+    from integrations.helpdesk import ApiFailure
+
+    from .service.zammad_setup import setup
+
+    rt = runtime()
+    if rt.zammad is None:
+        raise click.ClickException(HELPDESKS["zammad"].needs)
+    if not rt.config.zammad_webhook_secret:
+        raise click.ClickException("set ZAMMAD_WEBHOOK_SECRET: the webhook's signature token, which stickybot "
+                                   "checks every delivery against")
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise click.ClickException("--public-url must be an http(s) address without query, e.g. "
+                                   "https://stickybot.example.com")
+    try:
+        setup(rt.zammad, public_url, rt.config.zammad_webhook_secret, dry_run, click.echo)
+    except ApiFailure as exc:
+        raise click.ClickException(f"Zammad answered {exc.error}; what is listed above was done") from None
+
+
+@main.group()
 def outbox():
     """The outbox of Slack messages and helpdesk write-backs."""
 
 
 @outbox.command("retry")
-@click.option("--channel", type=click.Choice(["all", "slack", *sorted(map(str, HELPDESKS))]), default="all", show_default=True)
+@click.option("--channel", type=click.Choice(["all", "slack", *sorted(map(str, HELPDESKS))]), default="all",
+              show_default=True)
 @with_appcontext
 def outbox_retry(channel):
-    """Send again what was given up on (e.g. after fixing a token or a channel)."""
+    """Send again what was given up on (e.g. after fixing a token or a channel), and end a pause at once."""
     from .store import OutboxKind
 
     kinds = None if channel == "all" else frozenset(k for k in OutboxKind if k.startswith(channel + "."))
     _migrated()
     rt = runtime()
-    count = rt.db.transact(lambda store: store.retry_failed(kinds))
+    count, resumed = rt.db.transact(lambda store: (store.retry_failed(kinds),
+                                                   store.resume(None if channel == "all" else [channel])))
     click.echo(f"{count} failed deliveries are due again; running workers send them at their next round")
+    for paused in resumed:
+        click.echo(f"the paused {paused} deliveries resume now, with every row that was kept")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -18,6 +19,17 @@ def _ids(value: str | None) -> frozenset[str]:
 
 def _secret(value: str | None) -> str | None:
     return value if value and value.strip() else None
+
+
+def _zone(value: str | None) -> str:
+    """An IANA time zone name (default UTC); a name the system does not know stops the start with what to fix."""
+    name = (value or "").strip() or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"ZAMMAD_TIME_ZONE={name!r} is not an IANA time zone name (e.g. Europe/Berlin); set it "
+                         "to Zammad's timezone_default") from None
+    return name
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,11 @@ class Config:
     chatwoot_webhook_secret: str | None = field(default=None, repr=False)
     chatwoot_allow_unsigned: bool = False
     chatwoot_unsigned_sources: frozenset[str] = frozenset()
+    zammad_url: str | None = None
+    zammad_api_token: str | None = field(default=None, repr=False)
+    zammad_webhook_secret: str | None = field(default=None, repr=False)
+    zammad_time_zone: str = "UTC"  # Zammad's timezone_default: out-of-office dates are days there
+    zammad_sync_every_s: float = 600.0
     # In-process delivery of the outbox right after a commit (off in tests that drive it by hand).
     deliver_after_commit: bool = True
 
@@ -73,6 +90,11 @@ class Config:
             chatwoot_webhook_secret=_secret(env.get("CHATWOOT_WEBHOOK_SECRET")),
             chatwoot_allow_unsigned=_flag(env.get("CHATWOOT_ALLOW_UNSIGNED"), False),
             chatwoot_unsigned_sources=_ids(env.get("CHATWOOT_UNSIGNED_SOURCES")),
+            zammad_url=_secret(env.get("ZAMMAD_URL")),
+            zammad_api_token=_secret(env.get("ZAMMAD_API_TOKEN")),
+            zammad_webhook_secret=_secret(env.get("ZAMMAD_WEBHOOK_SECRET")),
+            zammad_time_zone=_zone(env.get("ZAMMAD_TIME_ZONE")),
+            zammad_sync_every_s=float(env.get("ZAMMAD_SYNC_EVERY_S") or 600),
         )
         return replace(built, **overrides)
 

@@ -8,6 +8,7 @@ from typing import Callable
 from flask import current_app
 
 from integrations.chatwoot.api import ChatwootApi
+from integrations.zammad.api import ZammadApi
 from integrations.slack.client import SlackClient
 
 from .clock import Clock
@@ -16,13 +17,14 @@ from .db import Database
 from .delivery import Deliverer, Outbox
 from .outbox import Sender
 from .service.chatwoot_writeback import ChatwootDesk
+from .service.zammad_writeback import ZammadDesk
 from .service.helpdesk.writeback import Desk, HelpdeskSender
 from .slack.admins import SlackAdmins
 from .slack.sender import SlackSender
 
 log = logging.getLogger(__name__)
 # Every helpdesk stickybot speaks, by channel: its Desk (what configuring it needs is its `needs`).
-HELPDESKS = {ChatwootDesk.channel: ChatwootDesk}
+HELPDESKS = {ChatwootDesk.channel: ChatwootDesk, ZammadDesk.channel: ZammadDesk}
 
 
 class Runtime:
@@ -44,6 +46,9 @@ class Runtime:
         self.desks: dict[str, Desk] = {}
         if self.chatwoot is not None:
             self.desks[ChatwootDesk.channel] = ChatwootDesk(self.chatwoot)
+        self.zammad = ZammadApi(c.zammad_url, c.zammad_api_token) if c.zammad_url and c.zammad_api_token else None
+        if self.zammad is not None:
+            self.desks[ZammadDesk.channel] = ZammadDesk(self.zammad)
         senders: list[Sender] = []
         if self.slack is not None:
             senders.append(SlackSender(self.db, self.slack, config.slack_queue_channel))

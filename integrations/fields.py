@@ -30,11 +30,16 @@ def object_(value: Any, field: str) -> dict | None:
     raise Unfit(field, "must be an object")
 
 
+def is_id(value: Any) -> bool:
+    """Whether a value is an id as whole_id() reads one."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
 def whole_id(value: Any, field: str) -> int | None:
     """An id: a whole number from 1 to 2^31-1 (`true` is not a number)."""
     if value is None:
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID:
+    if is_id(value):
         return value
     raise Unfit(field, f"must be a whole number from 1 to {MAX_ID}")
 

@@ -14,7 +14,7 @@ class What(StrEnum):
     """What happened to a helpdesk's conversation, in stickybot's terms."""
 
     CREATED = "created"          # a new conversation
-    OPENED = "opened"            # open again: a reopen if stickybot last saw it resolved (Chatwoot: or a bot's handover)
+    OPENED = "opened"            # open again: a reopen if stickybot last saw it resolved (or a bot's handover)
     RESOLVED = "resolved"
     ASSIGNED = "assigned"        # someone set a (user) assignee
     UNASSIGNED = "unassigned"    # someone took the assignee away

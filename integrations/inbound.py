@@ -48,6 +48,7 @@ class Inbound:
     customer_name: str | None = None
     customer_email: str | None = None
     conversation_url: str | None = None
+    conversation_label: str | None = None  # what the channel calls it, in words (Zammad: "Ticket#31118")
     team: str | None = None
     assign_agent: str | None = None
     assign_team: str | None = None

@@ -3,9 +3,9 @@ first; its agents, teams and members as a roster), in Chatwoot's formats."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from integrations.chatwoot.api import AVAILABILITY, ChatwootApi
+from integrations.fields import is_id
 from integrations.inbound import Channel
 from routing import Status
 
@@ -23,6 +23,7 @@ class ChatwootDesk:
 
     channel = Channel.CHATWOOT
     replaces_members = True  # a team's members are exactly Chatwoot's team members
+    sync_every = None  # synced when an operator runs `stickybot directory sync chatwoot`
     needs = "set CHATWOOT_URL, CHATWOOT_ACCOUNT_ID and CHATWOOT_API_TOKEN (a user's access token: bot tokens " \
             "cannot list agents)"
 
@@ -40,10 +41,10 @@ class ChatwootDesk:
         return people_of(self.api.agents())
 
     def groups(self) -> list[Group]:
-        return [Group(t["id"], str(t.get("name") or "")) for t in self.api.teams() if _is_id(t.get("id"))]
+        return [Group(t["id"], str(t.get("name") or "")) for t in self.api.teams() if is_id(t.get("id"))]
 
     def roster(self) -> Roster:
-        users, teams = self.api.agents(), [t for t in self.api.teams() if _is_id(t.get("id"))]
+        users, teams = self.api.agents(), [t for t in self.api.teams() if is_id(t.get("id"))]
         groups = [Group(t["id"], str(t.get("name") or ""), _member_ids(self.api.team_members(t["id"])))
                   for t in teams]
         return Roster(people_of(users), groups)
@@ -54,7 +55,7 @@ def people_of(users: list[dict]) -> list[Person]:
     found = []
     for user in users:
         email = user.get("email").strip() if isinstance(user.get("email"), str) else ""
-        if email and _is_id(user.get("id")):
+        if email and is_id(user.get("id")):
             status = AVAILABILITY.get(user.get("availability_status"), Status.OFFLINE)
             found.append(Person(user["id"], email, str(user.get("name") or email), status))
     return found
@@ -71,8 +72,4 @@ def sync(db: Database, api: ChatwootApi, now: datetime) -> dict:
 
 
 def _member_ids(members: list) -> tuple[int, ...]:
-    return tuple(m["id"] for m in members if isinstance(m, dict) and _is_id(m.get("id")))
-
-
-def _is_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return tuple(m["id"] for m in members if isinstance(m, dict) and is_id(m.get("id")))

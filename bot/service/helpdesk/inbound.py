@@ -30,6 +30,7 @@ class Sighting:
     team: tuple[int, str] | None = None         # the team it came in through: (id, name)
     reply_by: int | None = None                 # a message: the user who replied to the customer
     url: str | None = None
+    label: str | None = None                    # what the helpdesk calls it, in words
     reason: str = ""                            # why nothing is to be done, for What.IGNORE
 
 
@@ -62,7 +63,7 @@ def to_inbound(store: Store, s: Sighting, keys: tuple[str, str | None], now: dat
                 explicit["assign_team"] = team_for(store, s.channel, s.chosen_team)
         kind = EventType.CREATED if s.what == What.CREATED else EventType.REOPENED
         team = team_for(store, s.channel, s.team) if s.team else None
-        return Inbound(type=kind, conversation_url=s.url, team=team, **explicit, **common)
+        return Inbound(type=kind, conversation_url=s.url, conversation_label=s.label, team=team, **explicit, **common)
     if s.what == What.RESOLVED:
         return Inbound(type=EventType.RESOLVED, **common)
     if s.what == What.MESSAGE:

@@ -1,30 +1,45 @@
-"""Helpdesks from the outbox: each decision for a helpdesk's conversation applied there through its `Desk`, and
-the helpdesk's users learnt when one is seen that no agent is known to be. A helpdesk's API is only ever called
-from here (and from the commands an operator runs), never inside a webhook."""
+"""Helpdesks from the outbox: each decision for a helpdesk's conversation applied there through its `Desk`, the
+helpdesk's users learnt when one is seen that no agent is known to be, and an owner the helpdesk refuses routed
+again. A helpdesk's API is only ever called from here (and from the commands an operator runs), never inside a
+webhook."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from integrations.helpdesk import ApiFailure
 from integrations.inbound import Channel
+from routing import lit
 
 from ...db import Database
 from ...outbox import DeliveryFailure, Verdict
-from ...store import OutboxItem, OutboxKind, Store
+from ...store import OutboxItem, OutboxKind, Seen, Store, Trigger
+from .. import assignment
 from .people import Group, Person, Roster, remember_groups, remember_people
 
 
 @dataclass(frozen=True)
 class Write:
     """A decision to apply in the helpdesk: its conversation, and the helpdesk's ids of its agent (None: the
-    helpdesk has no user with the agent's e-mail) and of its team (None: none, or unknown to the helpdesk)."""
+    helpdesk has no user with the agent's e-mail) and of its team (None: none, or unknown to the helpdesk);
+    `seen`: the conversation's state there as stickybot last applied it, if it keeps one."""
 
     conversation_id: str
     decision_id: int
     agent_id: str
     user: int | None
     team: int | None
+    seen: Seen | None = None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The helpdesk answered, but did not take the owner (Zammad's silent refusal): why, in words, and what it
+    has now."""
+
+    why: str
+    seen: Seen | None = None
 
 
 class Desk(Protocol):
@@ -32,13 +47,15 @@ class Desk(Protocol):
 
     channel: Channel
     replaces_members: bool  # a directory sync makes a team's members exactly the helpdesk's
+    sync_every: str | None  # the Config field saying how often the worker syncs the directory (None: never)
 
     def people(self) -> list[Person]: ...
     def groups(self) -> list[Group]: ...
     def roster(self) -> Roster: ...
-    def write(self, w: Write) -> None:
-        """Apply the decision (never an unknown id: with no user, write what can be written, or nothing).
-        Raises ApiFailure."""
+    def write(self, w: Write) -> Seen | Refused | str | None:
+        """Apply the decision (never an unknown id: with no user, write what can be written, or nothing): None
+        or what the helpdesk has now (Seen) when done, Refused, or why nothing needed writing. Raises
+        ApiFailure."""
 
 
 class HelpdeskSender:
@@ -64,7 +81,7 @@ class HelpdeskSender:
         found = self.db.read(lambda store: _current(store, payload))
         if found is None:
             return "superseded by a later decision"
-        decision, agent, team = found
+        decision, agent, team, seen = found
         channel = self.desk.channel
         team_id = None
         if team is not None:
@@ -72,10 +89,18 @@ class HelpdeskSender:
         user_id = agent.outside_id(channel) if agent is not None else None
         if user_id is None and agent is not None and agent.email:
             user_id = self._learn_user(agent.id)
-        self.desk.write(Write(decision.conversation_id, decision.id, decision.agent_id, user_id, team_id))
+        w = Write(decision.conversation_id, decision.id, decision.agent_id, user_id, team_id, seen)
+        outcome = self.desk.write(w)
         if user_id is None:
             return f"agent {decision.agent_id} has no {channel.display} user with that e-mail; assignee not written"
-        return None
+        if isinstance(outcome, Refused):
+            rerouted = self.db.transact(lambda store: refused(store, channel, w, outcome, self.db.clock.now()))
+            return f"{channel.display} refused {decision.agent_id} as owner ({outcome.why}); " + \
+                ("routed again" if rerouted else "the conversation has moved on since")
+        if isinstance(outcome, Seen):
+            self.db.transact(lambda store: note_if_newer(store, w.conversation_id, outcome))
+            return None
+        return outcome
 
     def _learn_people(self) -> None:
         people = self.desk.people()
@@ -100,7 +125,32 @@ def _current(store: Store, payload: dict):
     if decision is None or latest is None or latest.id != decision.id:
         return None
     team = store.team(decision.team) if decision.team else None
-    return decision, store.agent(decision.agent_id), team
+    return decision, store.agent(decision.agent_id), team, store.seen(decision.conversation_id)
+
+
+def refused(store: Store, channel: Channel, w: Write, refusal: Refused, now: datetime) -> bool:
+    """The helpdesk refused the decision's agent as owner: while that decision still stands, the agent is left out
+    of the conversation, which is routed again (the reason and the agent's DM say so), and it is counted. Whether
+    it was routed again."""
+    if refusal.seen is not None:
+        note_if_newer(store, w.conversation_id, refusal.seen)
+    latest = store.last_decision(w.conversation_id)
+    conv = store.conversation(w.conversation_id, for_update=True)
+    if latest is None or latest.id != w.decision_id or conv is None or conv.holder != w.agent_id:
+        return False  # stickybot has moved on meanwhile
+    store.info.setdefault("refused", []).append(str(channel))
+    moved = assignment.reroute(store, conv, now, w.agent_id, f"{channel.display} refused {lit(w.agent_id)} as "
+                               f"owner ({lit(refusal.why)})", Trigger.REFUSED, leave_out=True)
+    assignment.update_dm(store, conv.id, moved.decision_id, f"{channel.display} refused you as owner; "
+                         f"{assignment.where_it_went(moved.status, moved.agent_id, moved.rule)}")
+    return True
+
+
+def note_if_newer(store: Store, conversation_id: str, seen: Seen) -> None:
+    """Remember what the helpdesk has now, unless stickybot has applied a newer state already."""
+    known = store.seen(conversation_id)
+    if known is None or seen.updated_at > known.updated_at:
+        store.note_seen(conversation_id, seen)
 
 
 def verdict(exc: ApiFailure) -> Verdict:

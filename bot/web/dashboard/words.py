@@ -24,6 +24,7 @@ TRIGGERS = {
     "claim_lapse": "stickybot: its agent did not take it in time",
     "deactivation": "an admin deactivated its agent",
     "successor": "an admin handed its agent's customers to a successor",
+    "refused": "the helpdesk refused its agent as owner",
 }
 
 MISSES = {"away": "agent away", "offline": "agent offline", "full": "agent full",
