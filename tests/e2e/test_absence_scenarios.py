@@ -71,7 +71,7 @@ def test_ada_goes_to_the_cover_while_alice_is_away_and_back_to_alice_afterwards(
     holiday(team, clock)
     answer = ada_back(team, "c1", MON)
     assert (answer["agent"], answer["rule"]) == ("bob", "cover")
-    assert "alice is absent until 28 Dec (holiday); bob covers alice's customers" in answer["reason"]
+    assert "alice is absent through 27 Dec (holiday); bob covers alice's customers" in answer["reason"]
     assert link(team)["agent"] == "alice" and link(team)["last_interaction_at"] == iso(MON)
     # Ada writes to bob, who resolves it: the link's time moves forward as if alice had handled them
     team.event(type="conversation.message", conversation="c1", at=iso(MON + timedelta(days=1)))
@@ -104,7 +104,7 @@ def test_an_open_conversation_moves_to_the_cover_when_the_customer_writes(team, 
     assert answer["agent"] == "bob"
     decisions = team.api("GET", "/api/conversations/open").get_json()["decisions"]
     assert (decisions[-1]["rule"], decisions[-1]["agent"]) == ("cover", "bob")
-    assert decisions[-1]["reason"].startswith("cust_42 wrote; alice is absent until")
+    assert decisions[-1]["reason"].startswith("cust_42 wrote; alice is absent through 27 Dec")
     loads = {a["id"]: a["open_load"] for a in team.api("GET", "/api/agents").get_json()}
     assert (loads["alice"], loads["bob"]) == (0, 1)
 
@@ -122,7 +122,7 @@ def test_nobody_waits_on_an_absent_agent(team, clock):
     holiday(team, clock, cover=())
     answer = ada_back(team, "c1", MON)
     assert (answer["status"], answer["agent"], answer["rule"]) == ("assigned", "bob", "sticky_team")
-    assert "alice is absent until 28 Dec (holiday); nobody covers" in answer["reason"]
+    assert "alice is absent through 27 Dec (holiday); nobody covers" in answer["reason"]
 
 
 def test_with_the_check_off_an_absence_still_sends_the_customer_to_the_cover(team, clock):

@@ -106,7 +106,7 @@ def test_every_agent_read_says_its_availability_and_available_agrees(team, clock
     clock.set(datetime(2026, 12, 21, 9, tzinfo=timezone.utc))
     agents = {a["id"]: a for a in team.api("GET", "/api/agents").get_json()}
     assert agents["alice"]["availability"] == {"state": "absent", "until": "2026-12-30T23:00:00Z",
-                                               "why": "absent until 31 Dec (holiday); bob covers",
+                                               "why": "absent through 30 Dec (holiday); bob covers",
                                                "source": "absence"}
     assert agents["bob"]["availability"]["state"] == "full" and agents["bob"]["availability"]["source"] == "capacity"
     assert agents["carol"]["availability"] == {"state": "away", "until": None, "why": "status away",
