@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Mapping
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from routing.hours import known_zone
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -17,19 +18,15 @@ def _ids(value: str | None) -> frozenset[str]:
     return frozenset(p.strip() for p in (value or "").replace(";", ",").split(",") if p.strip())
 
 
+def _zone(value: str | None, variable: str) -> str:
+    name = (value or "").strip() or "UTC"
+    if not known_zone(name):
+        raise SystemExit(f"{variable} must be an IANA time zone such as Europe/Berlin, not {name!r}")
+    return name
+
+
 def _secret(value: str | None) -> str | None:
     return value if value and value.strip() else None
-
-
-def _zone(value: str | None) -> str:
-    """An IANA time zone name (default UTC); a name the system does not know stops the start with what to fix."""
-    name = (value or "").strip() or "UTC"
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"ZAMMAD_TIME_ZONE={name!r} is not an IANA time zone name (e.g. Europe/Berlin); set it "
-                         "to Zammad's timezone_default") from None
-    return name
 
 
 @dataclass(frozen=True)
@@ -60,6 +57,8 @@ class Config:
     zammad_webhook_secret: str | None = field(default=None, repr=False)
     zammad_time_zone: str = "UTC"  # Zammad's timezone_default: out-of-office dates are days there
     zammad_sync_every_s: float = 600.0
+    # The zone of agents that have none of their own (CONTRACT.md 9.1).
+    default_time_zone: str = "UTC"
     # In-process delivery of the outbox right after a commit (off in tests that drive it by hand).
     deliver_after_commit: bool = True
 
@@ -93,8 +92,9 @@ class Config:
             zammad_url=_secret(env.get("ZAMMAD_URL")),
             zammad_api_token=_secret(env.get("ZAMMAD_API_TOKEN")),
             zammad_webhook_secret=_secret(env.get("ZAMMAD_WEBHOOK_SECRET")),
-            zammad_time_zone=_zone(env.get("ZAMMAD_TIME_ZONE")),
+            zammad_time_zone=_zone(env.get("ZAMMAD_TIME_ZONE"), "ZAMMAD_TIME_ZONE"),
             zammad_sync_every_s=float(env.get("ZAMMAD_SYNC_EVERY_S") or 600),
+            default_time_zone=_zone(env.get("STICKY_DEFAULT_TIME_ZONE"), "STICKY_DEFAULT_TIME_ZONE"),
         )
         return replace(built, **overrides)
 

@@ -5,13 +5,13 @@
 """
 from .errors import Contention
 from .protocol import Store
-from .records import (OUTSIDE_TEAM, OUTSIDE_USER, AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts,
-                      CustomerRecord, DecisionRecord, OutboxItem, OutboxKind, OutboxState, Preflight, Seen, TeamRecord,
-                      Trigger)
+from .records import (OUTSIDE_TEAM, OUTSIDE_USER, AbsenceRecord, AbsenceSource, AgentRecord, AuditRecord, Conversation,
+                      ConversationStatus, Counts, CustomerRecord, DecisionRecord, OutboxItem, OutboxKind, OutboxState,
+                      Preflight, Seen, TeamRecord, Trigger)
 from .sql import SqlStore
 
 __all__ = [
-    "OUTSIDE_TEAM", "OUTSIDE_USER", "AgentRecord", "AuditRecord", "Contention", "Conversation", "ConversationStatus",
-    "Counts", "CustomerRecord", "DecisionRecord", "OutboxItem", "OutboxKind", "OutboxState", "Preflight", "Seen", "SqlStore",
-    "Store", "TeamRecord", "Trigger",
+    "OUTSIDE_TEAM", "OUTSIDE_USER", "AbsenceRecord", "AbsenceSource", "AgentRecord", "AuditRecord", "Contention",
+    "Conversation", "ConversationStatus", "Counts", "CustomerRecord", "DecisionRecord", "OutboxItem", "OutboxKind",
+    "OutboxState", "Preflight", "Seen", "SqlStore", "Store", "TeamRecord", "Trigger",
 ]
