@@ -49,7 +49,7 @@ class Runtime:
             self.desks[ChatwootDesk.channel] = ChatwootDesk(self.chatwoot)
         self.zammad = ZammadApi(c.zammad_url, c.zammad_api_token) if c.zammad_url and c.zammad_api_token else None
         if self.zammad is not None:
-            self.desks[ZammadDesk.channel] = ZammadDesk(self.zammad)
+            self.desks[ZammadDesk.channel] = ZammadDesk(self.zammad, c.zammad_time_zone)
         senders: list[Sender] = []
         if self.slack is not None:
             senders.append(SlackSender(self.db, self.slack, config.slack_queue_channel))

@@ -24,6 +24,7 @@ class ChatwootDesk:
     channel = Channel.CHATWOOT
     replaces_members = True  # a team's members are exactly Chatwoot's team members
     sync_every = None  # synced when an operator runs `stickybot directory sync chatwoot`
+    absence_source = None  # Chatwoot has no out-of-office
     needs = "set CHATWOOT_URL, CHATWOOT_ACCOUNT_ID and CHATWOOT_API_TOKEN (a user's access token: bot tokens " \
             "cannot list agents)"
 

@@ -204,3 +204,22 @@ def test_without_zammad_configured_nothing_is_written_and_rows_wait(db_url):
     assert "zammad" not in rt.desks and rt.outbox.deliver_due() == 0
     assert rows(rt) == [("pending", None)]
     app.extensions["stickybot"].close()
+
+
+def test_a_refused_owner_does_not_become_the_returning_customers_agent(client, rt, zd):
+    story_agents(client, rt)
+    client.api("PATCH", "/api/settings", {"sticky_days": 14})
+    client.api("PATCH", "/api/agents/carla.mendes", {"status": "away"})
+    deliver(client.http, snapshot(CREATED, ticket={"owner_id": 7}))  # Maria's first ticket: Ana
+    deliver(client.http, snapshot("webhook_ticket_state_closed"))
+    client.api("PATCH", "/api/agents/ana", {"status": "away"})
+    zd.users[9]["group_ids"] = {}
+    zd.add_ticket(119)
+    second = snapshot(CREATED, ticket={"id": 119, "number": "31119", "created_at": "2026-06-16T09:00:00.000Z",
+                                       "updated_at": "2026-06-16T09:00:00.100Z"}, article={"id": 1001})
+    assert deliver(client.http, second).get_json()["agent"] == "bruno"  # Ana away: her teammate
+    rt.outbox.deliver_due()  # Zammad refuses Bruno
+    link = client.api("GET", "/api/customers/zammad:42").get_json()["sticky"]
+    assert link["agent"] == "ana"
+    last = conversation(client, "zammad:119")["decisions"][-1]
+    assert last["trigger"] == "refused" and "ana" in last["reason"]

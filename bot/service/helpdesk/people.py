@@ -5,13 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from integrations.inbound import Channel
 from routing import Status
 
 from ...db import Database
-from ...store import OUTSIDE_USER, AgentRecord, Store
-from .. import audit, directory
+from ...store import OUTSIDE_USER, AbsenceSource, AgentRecord, Store
+from .. import absences, audit, directory
 from ..audit import By
 from .inbound import slug, team_for
+
+
+@dataclass(frozen=True)
+class Away:
+    """A helpdesk's out-of-office of a person: from `start` to `end`, and who replaces them (a helpdesk user)."""
+
+    start: datetime
+    end: datetime
+    replacement: int | None = None
 
 
 @dataclass(frozen=True)
@@ -22,6 +32,7 @@ class Person:
     email: str
     name: str | None = None
     status: Status | None = None  # None: the helpdesk knows no presence (new agents start online; kept on re-sync)
+    away: Away | None = None      # its out-of-office, when the helpdesk has one (Zammad)
 
 
 @dataclass(frozen=True)
@@ -43,13 +54,15 @@ def sync(db: Database, desk, now: datetime) -> dict:
     """`stickybot directory sync <helpdesk>`: read the helpdesk's roster, then apply it in one transaction (all or
     nothing)."""
     roster = desk.roster()
-    return db.transact(lambda store: apply_roster(store, desk.channel, roster, now, desk.replaces_members))
+    return db.transact(lambda store: apply_roster(store, desk, roster, now))
 
 
-def apply_roster(store: Store, channel: str, roster: Roster, now: datetime, replaces_members: bool) -> dict:
+def apply_roster(store: Store, desk, roster: Roster, now: datetime) -> dict:
     """Agents matched by e-mail (created when new), the helpdesk's ids remembered (and forgotten for users it no
-    longer lists), teams and their members. `replaces_members`: a team's members become exactly the helpdesk's;
-    else agents the helpdesk does not know stay where they are."""
+    longer lists), teams and their members, and out-of-office kept in step as absences (a desk with an
+    `absence_source`). With `desk.replaces_members`, a team's members become exactly the helpdesk's; else agents
+    the helpdesk does not know stay where they are."""
+    channel = desk.channel
     by = By(f"{channel}-sync", now)
     agent_of: dict[int, str] = {}
     created = 0
@@ -58,13 +71,33 @@ def apply_roster(store: Store, channel: str, roster: Roster, now: datetime, repl
         created += new
         _remember(store, channel, store.agent(agent_id), person.user_id, by)
         agent_of[person.user_id] = agent_id
-    seen = set(agent_of.values())
+    seen, gone = set(agent_of.values()), []
     for agent in store.agents():
         if agent.outside_id(channel) is not None and agent.id not in seen:
             _remember(store, channel, agent, None, by)  # the helpdesk no longer lists that user
+            gone.append(agent.id)
     for group in roster.groups:
-        _apply_group(store, channel, group, agent_of, replaces_members, by)
+        _apply_group(store, channel, group, agent_of, desk.replaces_members, by)
+    if desk.absence_source is not None:
+        _keep_absences(store, channel, desk.absence_source, roster.people, agent_of, gone, by)
     return {"agents": len(agent_of), "created": created, "teams": len(roster.groups)}
+
+
+def _keep_absences(store: Store, channel: str, source: AbsenceSource, roster: list[Person],
+                   agent_of: dict[int, str], gone: list[str], by: By) -> None:
+    """Each person's out-of-office as the one absence of `source` for its agent, its replacement as the cover:
+    created, moved or ended (absences set another way are never touched). An agent the helpdesk no longer lists
+    has no out-of-office there any more."""
+    for person in roster:
+        agent_id, away = agent_of[person.user_id], person.away
+        wish = None
+        if away is not None:
+            cover = agent_of.get(away.replacement)
+            wish = absences.Wish(away.start, away.end, (cover,) if cover and cover != agent_id else (),
+                                 f"out of office in {Channel(channel).display}")
+        absences.sync_external(store, agent_id, source, wish, by)
+    for agent_id in gone:
+        absences.sync_external(store, agent_id, source, None, by)
 
 
 def _agent_for(store: Store, channel: str, person: Person, by: By) -> tuple[str, bool]:

@@ -14,7 +14,7 @@ from routing import lit
 
 from ...db import Database
 from ...outbox import DeliveryFailure, Verdict
-from ...store import OutboxItem, OutboxKind, Seen, Store, Trigger
+from ...store import AbsenceSource, DecisionRecord, OutboxItem, OutboxKind, Seen, Store, Trigger
 from .. import assignment
 from .people import Group, Person, Roster, remember_groups, remember_people
 
@@ -48,6 +48,7 @@ class Desk(Protocol):
     channel: Channel
     replaces_members: bool  # a directory sync makes a team's members exactly the helpdesk's
     sync_every: str | None  # the Config field saying how often the worker syncs the directory (None: never)
+    absence_source: AbsenceSource | None  # its people's out-of-office become absences of this source (None: none)
 
     def people(self) -> list[Person]: ...
     def groups(self) -> list[Group]: ...
@@ -139,11 +140,21 @@ def refused(store: Store, channel: Channel, w: Write, refusal: Refused, now: dat
     if latest is None or latest.id != w.decision_id or conv is None or conv.holder != w.agent_id:
         return False  # stickybot has moved on meanwhile
     store.info.setdefault("refused", []).append(str(channel))
+    _unlink(store, conv.customer_id, w.agent_id, latest)
     moved = assignment.reroute(store, conv, now, w.agent_id, f"{channel.display} refused {lit(w.agent_id)} as "
                                f"owner ({lit(refusal.why)})", Trigger.REFUSED, leave_out=True)
     assignment.update_dm(store, conv.id, moved.decision_id, f"{channel.display} refused you as owner; "
                          f"{assignment.where_it_went(moved.status, moved.agent_id, moved.rule)}")
     return True
+
+
+def _unlink(store: Store, customer_id: str, refused_agent: str, decision: DecisionRecord) -> None:
+    """The refused assignment never happened in the helpdesk: the returning customer's link goes back to the agent
+    it named before that decision (its time stays the decision's: the customer wrote then)."""
+    link = store.link(customer_id)
+    before = decision.linked_agent
+    if link is not None and link.agent_id == refused_agent and before is not None and before != refused_agent:
+        store.set_link(customer_id, before, link.last_interaction_at)
 
 
 def note_if_newer(store: Store, conversation_id: str, seen: Seen) -> None:
