@@ -1,6 +1,6 @@
 """A fake Zammad REST API served over real HTTP on loopback, keeping the rules stickybot depends on (read from
-Zammad's source, as the samples in tests/fixtures/zammad are): token auth, listings paged by `page`/`per_page` with no total,
-roles with their permission names, the silent refusal of an owner on PUT /tickets (200 with owner 1), and
+Zammad's source, as the samples in tests/fixtures/zammad are): token auth, listings paged by `page`/`per_page`
+with no total, roles with their permission names, the silent refusal of an owner on PUT /tickets (200 with owner 1), and
 webhooks and triggers found by name, their signature token masked in answers. Every call is recorded; answers
 can be scripted (a status for the next calls of a path)."""
 from __future__ import annotations

@@ -211,6 +211,7 @@ def test_a_reopened_ticket_goes_back_to_the_customers_agent(client, rt):
     deliver(client.http, snapshot(CLOSED, ticket={"owner_id": 7 if first == "ana" else 9}))
     r = deliver(client.http, snapshot(REOPENED, ticket={"owner_id": 1})).get_json()  # follow_up_assignment off
     assert (r["agent"], r["rule"]) == (first, "sticky")
+    assert conversation(client)["decisions"][-1]["at"] == "2026-06-23T08:02:15.702000Z"  # the ticket's updated_at
 
 
 def test_an_owner_set_by_a_person_is_an_assignment_to_that_agent(client, rt):
