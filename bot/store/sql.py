@@ -15,6 +15,7 @@ from routing import Decision
 from ..clock import Clock
 from ..models import (Conversation as ConversationRow, Customer, DecisionRow, ProcessedEvent, StickyLink,
                       WorkspaceSettings)
+from .access import AccessStatements
 from .customers import CustomerStatements
 from .directory import PREFETCH, DirectoryStatements, Prefetched
 from .outbox import OutboxStatements
@@ -58,7 +59,7 @@ def _decision(row) -> DecisionRecord:
                           dt(row[14]))
 
 
-class SqlStore(DirectoryStatements, CustomerStatements, OutboxStatements, StatsStatements):
+class SqlStore(DirectoryStatements, CustomerStatements, OutboxStatements, StatsStatements, AccessStatements):
     def __init__(self, q: Runner, clock: Clock):
         self.q = q
         self.clock = clock
