@@ -11,7 +11,7 @@ from .clock import Clock
 from .config import Config
 from .runtime import Runtime
 from .slack import app as slack_app
-from .web import admin, chatwoot, dashboard, errors, health, ids, webhooks
+from .web import admin, chatwoot, dashboard, errors, health, ids, proxies, webhooks
 
 
 def create_app(config: Config | dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
@@ -34,4 +34,5 @@ def create_app(config: Config | dict[str, Any] | None = None, clock: Clock | Non
         app.register_blueprint(bp)
     dashboard.install(app)
     slack_app.install(app, rt)
+    proxies.install(app, config.trusted_proxies)
     return app

@@ -1,14 +1,13 @@
 """The admin API under /api, behind the bearer token."""
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, jsonify, request
 
-from ..errors import Invalid, NotConfigured, Unauthorized
+from ..errors import Invalid
 from ..runtime import runtime
 from ..service import audit, conversations, customers, directory, stats
 from ..service.audit import By
+from . import admin_token
 from .body import read_json
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
@@ -16,13 +15,7 @@ bp = Blueprint("admin", __name__, url_prefix="/api")
 
 @bp.before_request
 def _authenticate():
-    token = runtime().config.admin_token
-    if not token:
-        raise NotConfigured("STICKY_ADMIN_TOKEN is not set, so the admin API refuses every request; set it first")
-    offered = request.headers.get("Authorization", "")
-    scheme, _, value = offered.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
-        raise Unauthorized("send Authorization: Bearer <STICKY_ADMIN_TOKEN>")
+    admin_token.require_bearer()
 
 
 @bp.before_request
