@@ -1,11 +1,11 @@
 """The admin token wherever it is taken (the admin API's bearer token, the dashboard's sign-in): one comparison,
-and one limit on wrong guesses per client, counted in the database so that every process shares it.
+and one limit on wrong guesses per client (bot.service.access), counted in the database so that every process
+shares it.
 
 - The right token is always accepted, from any address, however many wrong ones came from there: behind a proxy
   stickybot does not trust every client has the proxy's address, and nobody's guesses may lock the owner out.
-- A client (an IPv4 address, or an IPv6 /64, what one host is usually given) has LIMIT wrong tokens in a window
-  of WINDOW that begins with the first of them; past that, its wrong tokens are answered 429 with Retry-After
-  until the window is over. Those are not written down: once refused, a guess costs the database one read.
+- A client is an IPv4 address, or an IPv6 /64 (what one host is usually given). Past its limit, its wrong tokens
+  are answered 429 with Retry-After until its window is over.
 - Sending no token at all is not a guess, and is not counted.
 """
 from __future__ import annotations
@@ -13,18 +13,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import logging
-import math
-from datetime import datetime, timedelta
 
 from flask import request
 
 from ..errors import ErrorCode, NotConfigured, StickyError, Unauthorized
 from ..runtime import runtime
+from ..service import access
 
-log = logging.getLogger(__name__)
-LIMIT = 5
-WINDOW = timedelta(minutes=15)
 CLIENT_MAX = 64  # the stored column's length
 
 
@@ -58,22 +53,9 @@ def client_of(address: str | None) -> str:
 
 
 def wrong_token(address: str | None) -> int:
-    """Count a wrong token from `address`; the seconds until its next wrong token may be tried (0: answer it
-    with 401 now)."""
+    """Count a wrong token from `address`: the seconds until another may be tried (0: answer 401 now)."""
     rt = runtime()
-    now, client = rt.clock.now(), client_of(address)
-    known = rt.db.read(lambda store: store.wrong_tokens(client))
-    if known is not None and known.failures >= LIMIT and known.since > now - WINDOW:
-        return _wait_s(known.since, now)
-    counted = rt.db.transact(lambda store: store.count_wrong_token(client, now, now - WINDOW))
-    if counted.failures == LIMIT:
-        log.warning("%d wrong admin tokens from %s: its wrong tokens are refused until %s", LIMIT, client,
-                    (counted.since + WINDOW).isoformat(timespec="seconds"))
-    return _wait_s(counted.since, now) if counted.failures > LIMIT else 0
-
-
-def _wait_s(since: datetime, now: datetime) -> int:
-    return max(1, math.ceil((since + WINDOW - now).total_seconds()))
+    return access.wrong_token(rt.db, client_of(address), rt.clock.now())
 
 
 def require_bearer() -> None:
