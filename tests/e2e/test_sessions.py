@@ -56,12 +56,12 @@ def test_signing_out_everywhere_needs_the_forms_token(app):
     assert browser.get("/").status_code == 200 and len(stored_sessions(app)) == 1
 
 
-def test_every_page_offers_sign_out_and_sign_out_everywhere(app):
+def test_every_page_offers_sign_out_and_the_overview_sign_out_everywhere(app):
     browser = Dashboard(app.test_client())
     browser.sign_in()
-    page = browser.get("/stats").text
-    assert 'action="/logout"' in page and 'action="/logout/everywhere"' in page
-    assert ">Sign out everywhere</button>" in page
+    assert 'action="/logout"' in browser.get("/stats").text
+    overview = browser.get("/").text
+    assert 'action="/logout/everywhere"' in overview and "Sign out everywhere</button>" in overview
 
 
 def test_a_session_ends_8_hours_after_sign_in_by_the_servers_clock(app, clock):
