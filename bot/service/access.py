@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from ..db import Database
+if TYPE_CHECKING:
+    from ..db import Database
 
 log = logging.getLogger(__name__)
 LIMIT = 5

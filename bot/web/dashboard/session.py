@@ -14,11 +14,13 @@ import hmac
 import secrets
 import time
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Request, Response
 
-from ...db import Database
+if TYPE_CHECKING:
+    from ...db import Database
 
 SESSION_COOKIE = "stickybot_session"
 LOGIN_COOKIE = "stickybot_login"   # the sign-in form's own CSRF nonce (double submit), before any session
