@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Mapping
 
+from routing.hours import known_zone
+
 ADMIN_TOKEN_MIN = 24  # shorter admin tokens are warned about (log at start, /readyz)
 
 
@@ -21,6 +23,13 @@ def _flag(value: str | None, default: bool) -> bool:
 
 def _ids(value: str | None) -> frozenset[str]:
     return frozenset(p.strip() for p in (value or "").replace(";", ",").split(",") if p.strip())
+
+
+def _zone(value: str | None) -> str:
+    name = (value or "").strip() or "UTC"
+    if not known_zone(name):
+        raise SystemExit(f"STICKY_DEFAULT_TIME_ZONE must be an IANA time zone such as Europe/Berlin, not {name!r}")
+    return name
 
 
 def _secret(value: str | None) -> str | None:
@@ -64,6 +73,8 @@ class Config:
     chatwoot_unsigned_sources: frozenset[str] = frozenset()
     # Reverse proxies whose X-Forwarded-For names the client (bot.web.proxies); none by default.
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # The zone of agents that have none of their own (CONTRACT.md 9.1).
+    default_time_zone: str = "UTC"
     # In-process delivery of the outbox right after a commit (off in tests that drive it by hand).
     deliver_after_commit: bool = True
 
@@ -95,6 +106,7 @@ class Config:
             chatwoot_allow_unsigned=_flag(env.get("CHATWOOT_ALLOW_UNSIGNED"), False),
             chatwoot_unsigned_sources=_ids(env.get("CHATWOOT_UNSIGNED_SOURCES")),
             trusted_proxies=networks("STICKY_TRUSTED_PROXIES", env.get("STICKY_TRUSTED_PROXIES")),
+            default_time_zone=_zone(env.get("STICKY_DEFAULT_TIME_ZONE")),
         )
         return replace(built, **overrides)
 

@@ -2,10 +2,11 @@
 
 - routed: first decisions of created or reopened conversations (the flow's included);
 - returning: those whose customer had a link inside the window; split into to_their_agent (straight),
-  after_hold (the agent came back, or took it, while the customer waited), to_teammate and to_unassigned (a
-  hold that fell back counts where it went; one still waiting is in none of the four yet);
+  after_hold (the agent came back, or took it, while the customer waited), to_cover (their agent was absent and
+  a cover took them), to_teammate and to_unassigned (a hold that fell back counts where it went; one still
+  waiting is in none of the five yet);
 - misses: why a returning customer did not reach their agent (away, offline, full, deactivated, blocked, a
-  flow that chose someone else);
+  flow that chose someone else, absent, off duty);
 - window_passed: customers whose link had run out;
 - unassigned_wait_s, hold_wait_s: median and 90th percentile of the waits that ended in the period;
 - claim_lapses: assignments not taken in time.
@@ -23,8 +24,8 @@ from ..errors import Invalid
 from ..store import Store
 
 MAX_DAYS = 90
-_SPLIT = {"their_agent": "to_their_agent", "after_hold": "after_hold", "teammate": "to_teammate",
-          "unassigned": "to_unassigned"}
+_SPLIT = {"their_agent": "to_their_agent", "after_hold": "after_hold", "cover": "to_cover",
+          "teammate": "to_teammate", "unassigned": "to_unassigned"}
 
 
 def parse_days(raw: str | None) -> int:

@@ -22,7 +22,7 @@ def _authenticate():
 def _check_ids():
     """Ids come from the path (`<id:...>`, so `/` arrives as %2F); none can hold a NUL, which no database stores."""
     for name, value in (request.view_args or {}).items():
-        if "\x00" in value:
+        if isinstance(value, str) and "\x00" in value:
             raise Invalid(f"the {name.replace('_', ' ')} in the path contains a NUL character (%00); no id can",
                           details=[{"field": name, "message": "contains a NUL character"}])
 
@@ -90,12 +90,12 @@ def delete_agent(agent_id):
 
 @bp.get("/agents")
 def list_agents():
-    return jsonify(_read(directory.agents))
+    return jsonify(_read(lambda s: directory.agents(s, _now())))
 
 
 @bp.get("/agents/<id:agent_id>")
 def get_agent(agent_id):
-    return jsonify(_read(lambda s: directory.agent(s, agent_id)))
+    return jsonify(_read(lambda s: directory.agent(s, agent_id, _now())))
 
 
 @bp.get("/settings")

@@ -2,7 +2,7 @@
 counted per client in the database (shared by every process)
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-06 12:00:00
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 
 revision: str = '0011'
-down_revision: Union[str, None] = '0009'
+down_revision: Union[str, None] = '0010'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
