@@ -19,21 +19,10 @@ from datetime import datetime, timedelta
 
 from routing import Miss
 
-from ..errors import Invalid
 from ..store import Store
 
-MAX_DAYS = 90
 _SPLIT = {"their_agent": "to_their_agent", "after_hold": "after_hold", "teammate": "to_teammate",
           "unassigned": "to_unassigned"}
-
-
-def parse_days(raw: str | None) -> int:
-    if raw is None:
-        return 7
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
-        raise Invalid(f"days is a whole number from 1 to {MAX_DAYS} (7 when left out)",
-                      details=[{"field": "days", "message": f"must be a whole number from 1 to {MAX_DAYS}"}])
-    return int(raw)
 
 
 def stats(store: Store, days: int, now: datetime) -> dict:

@@ -36,8 +36,21 @@ class RawPath:
         self.app = app
 
     def __call__(self, environ, start_response):
+        raw = _raw_segments(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "") or []
+        environ[NOT_UTF8] = not all(_is_utf8(part) for part in [environ.get("PATH_INFO", ""), *raw])
         environ["PATH_INFO"] = escaped_path_info(environ)
         return self.app(environ, start_response)
+
+
+NOT_UTF8 = "stickybot.path_not_utf8"  # set in the WSGI environ: werkzeug would decode the bytes to U+FFFD
+
+
+def _is_utf8(wsgi_string: str) -> bool:
+    try:
+        wsgi_string.encode("latin-1").decode("utf-8")
+        return True
+    except UnicodeError:
+        return False
 
 
 def escaped_path_info(environ) -> str:
