@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Mapping
 
+from routing.hours import known_zone
+
 
 def _flag(value: str | None, default: bool) -> bool:
     if value is None or value.strip() == "":
@@ -14,6 +16,13 @@ def _flag(value: str | None, default: bool) -> bool:
 
 def _ids(value: str | None) -> frozenset[str]:
     return frozenset(p.strip() for p in (value or "").replace(";", ",").split(",") if p.strip())
+
+
+def _zone(value: str | None) -> str:
+    name = (value or "").strip() or "UTC"
+    if not known_zone(name):
+        raise SystemExit(f"STICKY_DEFAULT_TIME_ZONE must be an IANA time zone such as Europe/Berlin, not {name!r}")
+    return name
 
 
 def _secret(value: str | None) -> str | None:
@@ -43,6 +52,8 @@ class Config:
     chatwoot_webhook_secret: str | None = field(default=None, repr=False)
     chatwoot_allow_unsigned: bool = False
     chatwoot_unsigned_sources: frozenset[str] = frozenset()
+    # The zone of agents that have none of their own (CONTRACT.md 9.1).
+    default_time_zone: str = "UTC"
     # In-process delivery of the outbox right after a commit (off in tests that drive it by hand).
     deliver_after_commit: bool = True
 
@@ -73,6 +84,7 @@ class Config:
             chatwoot_webhook_secret=_secret(env.get("CHATWOOT_WEBHOOK_SECRET")),
             chatwoot_allow_unsigned=_flag(env.get("CHATWOOT_ALLOW_UNSIGNED"), False),
             chatwoot_unsigned_sources=_ids(env.get("CHATWOOT_UNSIGNED_SOURCES")),
+            default_time_zone=_zone(env.get("STICKY_DEFAULT_TIME_ZONE")),
         )
         return replace(built, **overrides)
 

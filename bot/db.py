@@ -161,8 +161,10 @@ def _retryable(exc: Exception) -> bool:
 class Database:
     """The engine, and the one way to run a transaction: a SqlStore that lives for exactly one of them."""
 
-    def __init__(self, url: str, on_commit: Callable[[dict], None] | None = None, clock: Clock | None = None):
+    def __init__(self, url: str, on_commit: Callable[[dict], None] | None = None, clock: Clock | None = None,
+                 zone: str = "UTC"):
         self.engine = make_engine(url)
+        self.zone = zone  # agents without a time zone of their own are in this one
         # Told what a committed write transaction noted in `store.info` (e.g. the rules it decided by).
         self.on_commit = on_commit
         self.clock = clock or Clock()
@@ -187,7 +189,7 @@ class Database:
             q = Runner(conn)
             q.begin(immediate=False)
             try:
-                yield SqlStore(q, self.clock)
+                yield SqlStore(q, self.clock, self.zone)
             finally:
                 q.rollback()
 
@@ -199,7 +201,7 @@ class Database:
             self._checkpointer.ensure_running()
         with self._writer or nullcontext(), self._write_engine.connect() as conn:
             q = Runner(conn)
-            store = SqlStore(q, self.clock)
+            store = SqlStore(q, self.clock, self.zone)
             q.begin(immediate=True)
             try:
                 yield store
@@ -251,7 +253,7 @@ class Database:
             q.begin(immediate=True)
             try:
                 for item in items:
-                    store = SqlStore(q, self.clock)
+                    store = SqlStore(q, self.clock, self.zone)
                     q.run("SAVEPOINT work")
                     try:
                         item.result = item.work(store)

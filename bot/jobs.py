@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from .db import Database
 from .runtime import Runtime
-from .service import assignment
+from .service import assignment, covering
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -103,15 +103,19 @@ def retain(db: Database, days: float, stop: threading.Event | None = None, batch
 
 
 def sweep(db: Database, batch: int = SWEEP_BATCH) -> dict[str, int]:
-    """The sweep, by the server's clock: holds whose wait is over go through rule 3's fallbacks, assignments not
-    claimed in time are routed again, and the queue's safety net runs. Each deadline is acted on exactly once:
-    the conversations are locked (others' locks skipped) and checked again inside the transaction."""
+    """The sweep, by the server's clock: holds nobody should wait on any longer (their agent is absent, or off
+    duty until after the wait) and holds whose wait is over go on, assignments not claimed in time are routed
+    again, and agents who are available now (back on duty, back from an absence, or a missed drain) take what
+    waits for them. Each deadline is acted on exactly once: the conversations are locked (others' locks skipped)
+    and checked again inside the transaction."""
     now = db.clock.now()
-    done = {"holds_ended": _all(db, lambda store: assignment.end_holds(store, now, batch), batch),
+    done = {"holds_released": len(db.transact(lambda store: covering.release_holds(store, now))),
+            "holds_ended": _all(db, lambda store: assignment.end_holds(store, now, batch), batch),
             "claims_lapsed": _all(db, lambda store: assignment.lapse_claims(store, now, batch), batch),
             "drained": sweep_queue(db)}
-    if done["holds_ended"] or done["claims_lapsed"]:
-        log.info("sweep: %(holds_ended)d holds ended, %(claims_lapsed)d claims lapsed", done)
+    if done["holds_released"] or done["holds_ended"] or done["claims_lapsed"]:
+        log.info("sweep: %(holds_released)d holds released, %(holds_ended)d holds ended, %(claims_lapsed)d claims "
+                 "lapsed", done)
     return done
 
 
@@ -129,9 +133,10 @@ def sweep_queue(db: Database) -> int:
     settings, counts = db.read(lambda store: (store.settings(), store.counts()))
     if not counts.held and (not settings.drain_unassigned or not counts.queue):
         return 0
-    agents = [a.routing for a in db.read(lambda store: store.agents(active_only=True))]
+    now = db.clock.now()
+    agents = db.read(lambda store: store.directory(now).everyone())
     taken = 0
-    while (candidate := routing.pick(agents)) is not None:
+    while (candidate := routing.pick(agents, now)) is not None:
         agents = [a for a in agents if a.id != candidate.id]
         taken += len(db.transact(lambda store, agent=candidate.id: assignment.drain(
             store, agent, db.clock.now(), "had room (queue sweep)")))

@@ -26,7 +26,7 @@ CLAIM_LAPSES = Counter("stickybot_claim_lapses", "Assignments not taken in time,
 RETURNING = Counter("stickybot_returning_customers", "Conversations of returning customers (a link inside the "
                     "window when decided)")
 RETURNING_OUTCOMES = Counter("stickybot_returning_outcomes", "Where returning customers went: to_their_agent "
-                             "(straight), after_hold, to_teammate, to_unassigned; a hold counts when it ends",
+                             "(straight), after_hold, to_cover, to_teammate, to_unassigned; a hold counts when it ends",
                              ["outcome"])
 MISSES = Counter("stickybot_sticky_misses", "Why returning customers did not reach their agent (a hold's cause "
                  "counts when it falls back)", ["cause"])

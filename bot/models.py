@@ -39,6 +39,14 @@ class AgentRow(SQLModel, table=True):
     open_load: int = 0
     last_assigned: int | None = None
     chatwoot_user_id: int | None = Field(default=None, index=True)
+    # When it works (CONTRACT.md 9.1): its IANA zone (None: the default zone) and weekly hours (JSON; None:
+    # always on duty); whom its returning customers go to while it is absent, unless an absence says otherwise
+    # (JSON list); and a Slack do-not-disturb window.
+    time_zone: str | None = Field(default=None, max_length=64)
+    hours: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    cover: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    dnd_start: datetime | None = None
+    dnd_end: datetime | None = None
 
 
 class Membership(SQLModel, table=True):
@@ -62,6 +70,22 @@ class StickyLink(SQLModel, table=True):
     customer_id: str = Field(primary_key=True, max_length=128)
     agent_id: str = Field(max_length=128)
     last_interaction_at: datetime = Field(index=True)
+    # Who covered the customer last while `agent_id` was absent (the link stayed with `agent_id`).
+    covered_by: str | None = Field(default=None, max_length=128)
+
+
+class AbsenceRow(SQLModel, table=True):
+    """An agent away from `starts_at` until `ends_at` (None: until it is ended), with its covers in order."""
+
+    __tablename__ = "absence"
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: str = Field(max_length=128, index=True)
+    starts_at: datetime
+    ends_at: datetime | None = Field(default=None, index=True)
+    cover: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of agent ids
+    note: str | None = Field(default=None, max_length=500)
+    source: str = Field(max_length=16)  # api | dashboard | slack | cli | slack-status | zammad
+    created_at: datetime
 
 
 class Conversation(SQLModel, table=True):

@@ -27,7 +27,8 @@ class Runtime:
                  on_commit: Callable[[dict], None] | None = None):
         self.config = config
         self.clock = clock or Clock()
-        self.db = Database(config.database_url, on_commit=on_commit, clock=self.clock)
+        self.db = Database(config.database_url, on_commit=on_commit, clock=self.clock,
+                           zone=config.default_time_zone)
         token = config.slack_bot_token
         self.slack = SlackClient(token, config.slack_api_url) if token else None
         # For look-ups made while Slack waits for our answer (3 s): a short timeout.

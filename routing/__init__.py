@@ -1,10 +1,13 @@
 """The routing engine: pure decisions, no I/O."""
-from .decide import decide, first_contact, in_window, pick
+from . import availability
+from .decide import covers, decide, first_contact, in_window, pick, rank
+from .hours import Hours, HoursError
 from .memory import MemoryDirectory
-from .model import Agent, Decision, Directory, Event, Link, Miss, Outcome, Rule, Settings, Status
+from .model import Absence, Agent, Decision, Directory, Event, Link, Miss, Outcome, Rule, Settings, Status
 from .reason import CUSTOMER, lit, render
 
 __all__ = [
-    "Agent", "Decision", "Directory", "Event", "Link", "MemoryDirectory", "Miss", "Outcome", "Rule",
-    "Settings", "Status", "CUSTOMER", "decide", "first_contact", "in_window", "lit", "pick", "render",
+    "Absence", "Agent", "Decision", "Directory", "Event", "Hours", "HoursError", "Link", "MemoryDirectory", "Miss",
+    "Outcome", "Rule", "Settings", "Status", "CUSTOMER", "availability", "covers", "decide", "first_contact",
+    "in_window", "lit", "pick", "rank", "render",
 ]

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol, Sequence
 
+from .hours import Hours
+
 
 class Rule(StrEnum):
     """Rule names are part of the public contract (answers, metrics, /sticky why)."""
@@ -23,6 +25,7 @@ class Rule(StrEnum):
     TAKEN = "taken"              # an agent took it with Take it (or /sticky take), whatever its status
     SUCCESSOR = "successor"      # a departing agent's conversation went to the successor named for it
     BLOCKED = "blocked"          # the flow named an agent this customer must never be routed to
+    COVER = "cover"              # the returning customer's agent is absent: the first available of its cover
     # Not a routing outcome: a reassignment made by a person in the chat tool,
     # recorded in a conversation's history so that `why` can tell the whole story.
     MANUAL = "manual"
@@ -49,6 +52,24 @@ class Miss(StrEnum):
     DEACTIVATED = "deactivated"
     BLOCKED = "blocked"
     FLOW_OVERRIDE = "flow_override"
+    ABSENT = "absent"      # their agent was absent (the customer went to a cover, or a fallback)
+    OFF_DUTY = "off_duty"  # their agent was outside its working hours
+
+
+@dataclass(frozen=True, slots=True)
+class Absence:
+    """An agent away for a while (CONTRACT.md 9.2): from `start` until `end` (None: until it is ended), its
+    returning customers going to the first available of `cover` meanwhile."""
+
+    start: datetime
+    end: datetime | None = None
+    cover: tuple[str, ...] = ()
+    note: str | None = None
+    source: str = "api"
+    id: int | None = None
+
+    def covers(self, at: datetime) -> bool:
+        return self.start <= at and (self.end is None or at < self.end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +82,17 @@ class Agent:
     # Position in stickybot's sequence of assignments; None = never assigned.
     last_assigned: int | None = None
     email: str | None = None
+    # What decides whether it is there at a given instant (routing.availability): its working hours in its
+    # zone (None: always on duty), its absences (those that matter from the decision's time on), and a Slack
+    # do-not-disturb window.
+    time_zone: str = "UTC"
+    hours: Hours | None = None
+    absences: tuple[Absence, ...] = ()
+    dnd: tuple[datetime, datetime] | None = None
 
     @property
-    def available(self) -> bool:
-        return (
-            self.active
-            and self.status == Status.ONLINE
-            and (self.max_open is None or self.open_load < self.max_open)
-        )
+    def has_room(self) -> bool:
+        return self.max_open is None or self.open_load < self.max_open
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +108,7 @@ class Settings:
 class Link:
     agent_id: str
     last_interaction_at: datetime
+    covered_by: str | None = None  # who covered the customer last while their agent was absent
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +126,9 @@ class Event:
     # The customer already waited for this agent (a hold ran out): if it is still the linked agent, no second
     # hold, rule 3's fallbacks without it; it is never picked either way.
     waited_for: str | None = None
+    # A conversation whose agent is absent (open, and the customer wrote; or held for it): it goes to that
+    # agent's cover, or rule 3's fallbacks with the conversation's team, whoever the customer's link names.
+    absent_holder: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +150,12 @@ class Decision:
     returning: bool = False
     window_passed: bool = False
     miss: Miss | None = None
+    # The customer's link stays with their absent agent (CONTRACT.md 9.2): this assignment moves its time
+    # forward instead of moving it to `agent`.
+    keeps_link: bool = False
+    # Rule cover: whose customer it is, and until when that agent is away (None: no end set).
+    covering: str | None = None
+    covering_until: datetime | None = None
 
     @property
     def assigned(self) -> bool:

@@ -26,7 +26,7 @@ from tests.fakes.slack import FakeSlack
 WEBHOOK_SECRET = "test-webhook-secret"
 ADMIN_TOKEN = "test-admin-token"
 PG_URL = os.environ.get("STICKY_TEST_DATABASE_URL")
-TABLES = ["membership", "decision", "processed_event", "outbox", "sticky_link", "conversation", "left_out",
+TABLES = ["membership", "decision", "processed_event", "outbox", "sticky_link", "conversation", "left_out", "absence",
           "customer_block", "slack_message", "audit",
           "customer", "agent", "team", "settings"]
 

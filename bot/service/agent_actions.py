@@ -20,7 +20,7 @@ def agent_for_slack_user(store: Store, user_id: str) -> AgentRecord:
 
 def set_presence(store: Store, user_id: str, status: Status, now: datetime) -> dict:
     agent = agent_for_slack_user(store, user_id)
-    before = store.agent(agent.id, for_update=True)
+    before = store.agent(agent.id, for_update=True, at=now)
     after, taken = directory.change_agent(store, before, {"status": status}, before, By(f"slack:{user_id}", now))
     return {"agent": after.id, "status": str(after.status), "open_load": after.open_load, "taken": len(taken)}
 

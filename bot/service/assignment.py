@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import routing
-from routing import Decision, Outcome, Rule, lit
+from routing import Decision, Outcome, Rule, availability, lit
 
 from .. import clock
 from ..store import Contention, Conversation, ConversationStatus, DecisionRecord, OutboxKind, Store, Trigger
@@ -23,7 +23,9 @@ from ..store import Contention, Conversation, ConversationStatus, DecisionRecord
 _TRIES = 5
 # Assignments stickybot makes that its agent must claim in time (CONTRACT.md 8.2).
 CLAIMED_RULES = frozenset({Rule.EXPLICIT_TEAM, Rule.STICKY, Rule.STICKY_TEAM, Rule.STICKY_TEAMS, Rule.DEFAULT,
-                           Rule.QUEUE, Rule.SUCCESSOR})
+                           Rule.QUEUE, Rule.SUCCESSOR, Rule.COVER})
+# A person chose the agent: the customer's link follows, even away from an absent agent.
+PERSON_CHOSE = frozenset({Rule.EXPLICIT_AGENT, Rule.TAKEN, Rule.MANUAL})
 
 
 @dataclass(frozen=True)
@@ -87,13 +89,16 @@ def _count_stickiness(store: Store, decision: Decision) -> None:
 def _went(decision: Decision, their_agent: str | None) -> str:
     if not decision.assigned:
         return "to_unassigned"
-    return "to_their_agent" if decision.agent == their_agent else "to_teammate"
+    if decision.agent == their_agent:
+        return "to_their_agent"
+    return "to_cover" if decision.rule == Rule.COVER else "to_teammate"
 
 
 def decide(store: Store, event: routing.Event, facts: Known) -> Decision:
     """The decision for `event` with what the store holds now (read again on every call: a lost seat means
     the directory changed). Routing and the preview share it."""
-    return routing.decide(event, facts.settings, facts.link, store.directory(), facts.blocked, facts.broken)
+    return routing.decide(event, facts.settings, facts.link, store.directory(event.occurred_at), facts.blocked,
+                          facts.broken)
 
 
 def preview(store: Store, customer_id: str, team: str | None, at: datetime) -> Decision:
@@ -138,8 +143,8 @@ def drain(store: Store, agent_id: str | None, at: datetime, why: str,
     settings = settings or store.settings()
     if agent_id is None:
         return []
-    agent = store.agent(agent_id, for_update=True)
-    if agent is None or not agent.available:
+    agent = store.agent(agent_id, for_update=True, at=at)
+    if agent is None or not agent.available_at(at):
         return []
     room = None if agent.max_open is None else agent.max_open - agent.open_load
     taken = []
@@ -209,7 +214,7 @@ def settle(store: Store, conv: Conversation, decision: Decision, decision_id: in
         conv.status, conv.agent_id = ConversationStatus.ASSIGNED, decision.agent
         if settings.claim_minutes > 0 and decision.rule in CLAIMED_RULES:
             conv.claim_due = at + timedelta(minutes=settings.claim_minutes)
-        link_to(store, conv.customer_id, decision.agent, at, by_person=not by_stickybot)
+        _follow(store, conv.customer_id, decision, at, settings)
     elif decision.held:
         conv.status, conv.agent_id = ConversationStatus.HELD, decision.agent
         conv.held_since, conv.held_until = clock.utc(at), decision.held_until
@@ -222,10 +227,32 @@ def settle(store: Store, conv: Conversation, decision: Decision, decision_id: in
         handoff = {"decision": decision_id, "conversation": conv.id}
         if decision.linked_agent and decision.since is not None:
             handoff.update(linked=decision.linked_agent, since_days=decision.since.days)
+        if decision.covering:
+            handoff.update(covering=decision.covering, covering_until=clock.iso(decision.covering_until))
         store.enqueue(OutboxKind.SLACK_HANDOFF, handoff)
         if conv.channel == "chatwoot" and decision.assigned:
             store.enqueue(OutboxKind.CHATWOOT_ASSIGN, {"decision": decision_id, "conversation": conv.id})
     return Assigned(decision_id, conv.id, str(conv.status), conv.agent_id, str(decision.rule))
+
+
+def _follow(store: Store, customer_id: str, decision: Decision, at: datetime, settings: routing.Settings) -> None:
+    """The customer's link after an assignment: it follows the agent, except that while the customer's agent is
+    absent no assignment stickybot makes on its own moves it (its time moves forward instead: CONTRACT.md 9.2).
+    Routing says so for its own decisions; a queue drain asks."""
+    if decision.rule not in PERSON_CHOSE and (decision.keeps_link or (
+            decision.rule == Rule.QUEUE and _absent_agents_link(store, customer_id, at, settings))):
+        store.cover_link(customer_id, decision.agent, at)
+    else:
+        link_to(store, customer_id, decision.agent, at, by_person=decision.rule == Rule.MANUAL)
+
+
+def _absent_agents_link(store: Store, customer_id: str, at: datetime, settings: routing.Settings) -> bool:
+    """Whether the customer's link, inside the window, names an agent absent at `at`."""
+    link = store.link(customer_id)
+    if not routing.in_window(settings, link, at):
+        return False
+    agent = store.directory(at).agent(link.agent_id)
+    return agent is not None and agent.active and availability.absence_at(agent, at) is not None
 
 
 def link_to(store: Store, customer_id: str, agent_id: str, at: datetime, by_person: bool = False) -> None:

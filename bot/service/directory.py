@@ -8,8 +8,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from integrations.widget import nul_field
-from routing import Decision, Outcome, Rule, Status, lit
+from routing import Decision, Hours, HoursError, Outcome, Rule, Status, availability, lit
+from routing.hours import known_zone
 
+from .. import clock
 from ..errors import Conflict, Invalid, NotFound
 from ..store import AgentRecord, Conversation, ConversationStatus, Store, TeamRecord, Trigger
 from . import assignment, audit
@@ -43,6 +45,9 @@ class AgentIn(_Strict):
     teams: list[Id] = Field(default_factory=list)
     status: Literal["online", "away", "offline"] = "offline"
     max_open: Annotated[int, Field(ge=1, le=MAX_INT)] | None = None
+    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    hours: dict[str, Any] | None = None  # checked by routing.Hours.parse, which names the bad day and range
+    cover: list[Id] = Field(default_factory=list, max_length=20)
 
 
 class SettingsIn(_Strict):
@@ -101,18 +106,18 @@ def team_json(team: TeamRecord) -> dict:
 def put_agent(store: Store, agent_id: str, data: Any, by: By) -> tuple[dict, bool]:
     _check_id(agent_id, "agent")
     fields = validate(AgentIn, data)
-    before = store.agent(agent_id, for_update=True)
-    base = replace(before, active=True) if before else AgentRecord(id=agent_id, name=agent_id)
+    before = store.agent(agent_id, for_update=True, at=by.at)
+    base = replace(before, active=True) if before else AgentRecord(id=agent_id, name=agent_id, zone=store.zone)
     after, _ = change_agent(store, base, fields, before, by)
-    return agent_json(after), before is None
+    return agent_json(after, by.at), before is None
 
 
 def patch_agent(store: Store, agent_id: str, data: Any, by: By) -> dict:
     fields = validate(AgentIn, data, partial=True)
-    before = store.agent(agent_id, for_update=True)
+    before = store.agent(agent_id, for_update=True, at=by.at)
     if before is None:
         raise NotFound(f"no agent '{agent_id}'; create it with PUT /api/agents/{agent_id}")
-    return agent_json(change_agent(store, before, fields, before, by)[0])
+    return agent_json(change_agent(store, before, fields, before, by)[0], by.at)
 
 
 def change_agent(store: Store, base: AgentRecord, fields: dict, before: AgentRecord | None,
@@ -136,6 +141,7 @@ def change_agent(store: Store, base: AgentRecord, fields: dict, before: AgentRec
         changes["status"] = Status(fields["status"])
     if "teams" in fields:
         changes["teams"] = tuple(dict.fromkeys(fields["teams"]))
+    changes.update(_when_and_who(store, base.id, fields))
     after = replace(base, **changes)
     store.save_agent(after)
     if "teams" in fields:
@@ -143,11 +149,47 @@ def change_agent(store: Store, base: AgentRecord, fields: dict, before: AgentRec
     audit.record(store, by, "agent.update" if before else "agent.create", after.id,
                  profile(before) if before else None, profile(after))
     drained: list[assignment.Assigned] = []
-    was_available = before.available if before else False
-    if (fields.get("status") == Status.ONLINE or not was_available) and after.available:
-        why = "came online" if fields.get("status") == Status.ONLINE else "has room again"
+    was_available = before.available_at(by.at) if before else False
+    if (fields.get("status") == Status.ONLINE or not was_available) and after.available_at(by.at):
+        why = "came online" if fields.get("status") == Status.ONLINE else "is available again"
         drained = assignment.drain(store, after.id, by.at, why)
-    return (store.agent(after.id) if drained else after), drained
+    return (store.agent(after.id, at=by.at) if drained else after), drained
+
+
+def _when_and_who(store: Store, agent_id: str, fields: dict) -> dict:
+    """The zone, hours and default cover among `fields`, checked (CONTRACT.md 9.1, 9.4)."""
+    changes: dict = {}
+    if "time_zone" in fields:
+        zone = fields["time_zone"]
+        if zone is not None and not known_zone(zone):
+            raise Invalid(f"unknown time zone '{zone}'; use an IANA name such as Europe/Berlin, or null",
+                          details=[{"field": "time_zone", "message": "not an IANA time zone"}])
+        changes["time_zone"] = zone
+        changes["zone"] = zone or store.zone
+    if "hours" in fields:
+        try:
+            changes["hours"] = Hours.parse(fields["hours"]) if fields["hours"] is not None else None
+        except HoursError as exc:
+            raise Invalid(f"hours.{exc.field}: {exc.message}",
+                          details=[{"field": f"hours.{exc.field}", "message": exc.message}]) from None
+    if "cover" in fields:
+        changes["cover"] = tuple(check_cover(store, agent_id, fields["cover"] or [], "cover"))
+    return changes
+
+
+def check_cover(store: Store, agent_id: str, cover: list[str], field: str) -> list[str]:
+    """A cover list: active agents other than the agent itself, each once, in the order given."""
+    problems = []
+    for n, ref in enumerate(cover):
+        found = store.agent(ref)
+        problem = ("is not an agent" if found is None else "is deactivated" if not found.active
+                   else "is the agent itself" if found.id == agent_id else None)
+        if problem:
+            problems.append({"field": f"{field}[{n}]", "message": f"'{ref}' {problem}"})
+    if problems:
+        raise Invalid(f"{field} names agents who cannot cover: "
+                      + "; ".join(p["message"] for p in problems) + "; name active agents", details=problems)
+    return list(dict.fromkeys(cover))
 
 
 def deactivate_agent(store: Store, agent_id: str, by: By, successor: str | None = None) -> dict:
@@ -167,7 +209,7 @@ def deactivate_agent(store: Store, agent_id: str, by: By, successor: str | None 
     open_or_held = (store.conversations_of(agent_id, ConversationStatus.ASSIGNED, for_update=True)
                     + store.conversations_of(agent_id, ConversationStatus.HELD, for_update=True))
     moved = [_move_on(store, conv, agent_id, heir, by.at) for conv in open_or_held]
-    out = agent_json(store.agent(agent_id))
+    out = agent_json(store.agent(agent_id, at=by.at), by.at)
     out["rerouted"] = [{"conversation": d.conversation_id, "status": d.status, "agent": d.agent_id,
                         "rule": d.rule} for d in moved]
     return out
@@ -199,27 +241,33 @@ def _move_on(store: Store, conv: Conversation, leaving: str, heir: AgentRecord |
     return assignment.reroute(store, conv, at, leaving, f"{lit(leaving)} was deactivated", Trigger.DEACTIVATION)
 
 
-def agents(store: Store) -> list[dict]:
-    return [agent_json(a) for a in store.agents()]
+def agents(store: Store, at: datetime) -> list[dict]:
+    return [agent_json(a, at) for a in store.agents(at=at)]
 
 
-def agent(store: Store, agent_id: str) -> dict:
-    found = store.agent(agent_id)
+def agent(store: Store, agent_id: str, at: datetime) -> dict:
+    found = store.agent(agent_id, at=at)
     if found is None:
         raise NotFound(f"no agent '{agent_id}'")
-    return agent_json(found)
+    return agent_json(found, at)
 
 
-def agent_json(a: AgentRecord) -> dict:
+def agent_json(a: AgentRecord, at: datetime) -> dict:
+    """An agent as the API shows it, with its availability at `at` (its absences read for `at`)."""
+    now = availability.explain(a.routing, at)
     return {"id": a.id, "name": a.name, "email": a.email, "slack_user_id": a.slack_user_id,
             "teams": list(a.teams), "status": str(a.status), "max_open": a.max_open, "active": a.active,
-            "open_load": a.open_load, "available": a.available}
+            "open_load": a.open_load, "available": now.available, "time_zone": a.time_zone,
+            "hours": a.hours.to_json() if a.hours is not None else None, "cover": list(a.cover),
+            "availability": {"state": str(now.state), "until": clock.iso(now.until), "why": now.why,
+                             "source": str(now.source)}}
 
 
 def profile(a: AgentRecord) -> dict:
     """What a person sets about an agent (its load is routing's)."""
     return {"name": a.name, "email": a.email, "slack_user_id": a.slack_user_id, "teams": list(a.teams),
-            "status": str(a.status), "max_open": a.max_open, "active": a.active}
+            "status": str(a.status), "max_open": a.max_open, "active": a.active, "time_zone": a.time_zone,
+            "hours": a.hours.to_json() if a.hours is not None else None, "cover": list(a.cover)}
 
 
 def get_settings(store: Store) -> dict:

@@ -10,14 +10,14 @@ from integrations.inbound import Author, EventType, Inbound
 
 from .. import clock
 from ..store import Conversation, ConversationStatus, Preflight, Store, Trigger
-from . import assignment
+from . import assignment, covering
 
 
 def handle(store: Store, event: Inbound) -> dict:
     """Apply one inbound event exactly once; a repeated key gets the first answer back."""
     routed = event.type in (EventType.CREATED, EventType.REOPENED) and not event.assign_agent
     pre = store.preflight(event.key, event.conversation_id, event.customer_id, event.alias_key,
-                          team=(event.assign_team or event.team or "") if routed else None)
+                          team=(event.assign_team or event.team or "") if routed else None, at=event.occurred_at)
     if pre.answer is not None:
         return {**_from_record(json.loads(pre.answer), pre.conversation_customer), "duplicate": True}
     if pre.conversation_exists and pre.conversation_channel != event.channel:
@@ -143,9 +143,13 @@ def _taken_away(store: Store, conv: Conversation, event: Inbound) -> dict:
 def _message(store: Store, event: Inbound, pre: Preflight) -> dict:
     if not pre.conversation_exists:
         return _unknown(event)
-    conv = _existing(store, event, lock=event.author == Author.AGENT)
+    moves = event.author == Author.CUSTOMER and pre.holder_absent
+    conv = _existing(store, event, lock=event.author == Author.AGENT or moves)
     if conv.agent_id is not None and conv.status != ConversationStatus.HELD:
         store.touch_link(conv.customer_id, conv.agent_id, event.occurred_at)
+    if moves and conv.holder is not None:  # its agent is absent: the customer's words go to the cover
+        covering.customer_wrote(store, conv, event.occurred_at, event.key)
+        return state_answer(conv)
     if event.author == Author.AGENT and conv.claim_due is not None and conv.claimed_at is None \
             and conv.holder is not None and (event.agent is None or _same_agent(store, event.agent, conv.holder)):
         conv.claimed_at = event.occurred_at  # the assignee replied to the customer: claimed

@@ -21,10 +21,16 @@ def load_directory(store: Store, data: Any, by: By) -> dict:
         team_id = _id_of(team, "teams", n)
         name = team.get("name", team_id)
         _within(f"teams[{n}]", lambda t=team_id, body={"name": name}: directory.put_team(store, t, body, by))
+    covers = {}
     for n, agent in enumerate(agents):
         agent_id = _id_of(agent, "agents", n)
-        fields = {k: v for k, v in agent.items() if k != "id"}
+        fields = {k: v for k, v in agent.items() if k not in ("id", "cover")}
         _within(f"agents[{n}] ({agent_id})", lambda a=agent_id, body=fields: directory.put_agent(store, a, body, by))
+        covers[(n, agent_id)] = agent.get("cover", [])
+    # Covers name agents, so they are set once every agent of the file exists.
+    for (n, agent_id), cover in covers.items():
+        _within(f"agents[{n}] ({agent_id})", lambda a=agent_id, c=cover: directory.patch_agent(
+            store, a, {"cover": c}, by))
     if data.get("settings") is not None:
         _within("settings", lambda: directory.patch_settings(store, data["settings"], by))
     return {"teams": len(teams), "agents": len(agents)}

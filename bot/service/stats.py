@@ -2,10 +2,11 @@
 
 - routed: first decisions of created or reopened conversations (the flow's included);
 - returning: those whose customer had a link inside the window; split into to_their_agent (straight),
-  after_hold (the agent came back, or took it, while the customer waited), to_teammate and to_unassigned (a
-  hold that fell back counts where it went; one still waiting is in none of the four yet);
+  after_hold (the agent came back, or took it, while the customer waited), to_cover (their agent was absent and
+  a cover took them), to_teammate and to_unassigned (a hold that fell back counts where it went; one still
+  waiting is in none of the five yet);
 - misses: why a returning customer did not reach their agent (away, offline, full, deactivated, blocked, a
-  flow that chose someone else);
+  flow that chose someone else, absent, off duty);
 - window_passed: customers whose link had run out;
 - unassigned_wait_s, hold_wait_s: median and 90th percentile of the waits that ended in the period;
 - claim_lapses: assignments not taken in time.
@@ -21,8 +22,8 @@ from routing import Miss
 
 from ..store import Store
 
-_SPLIT = {"their_agent": "to_their_agent", "after_hold": "after_hold", "teammate": "to_teammate",
-          "unassigned": "to_unassigned"}
+SPLIT = {"their_agent": "to_their_agent", "after_hold": "after_hold", "cover": "to_cover",
+          "teammate": "to_teammate", "unassigned": "to_unassigned"}
 
 
 def stats(store: Store, days: int, now: datetime) -> dict:
@@ -54,7 +55,7 @@ def stats(store: Store, days: int, now: datetime) -> dict:
 class _Figures:
     def __init__(self):
         self.routed = self.returning = self.window_passed = self.claim_lapses = 0
-        self.split = dict.fromkeys(_SPLIT.values(), 0)
+        self.split = dict.fromkeys(SPLIT.values(), 0)
         self.misses = dict.fromkeys((str(m) for m in Miss), 0)
         self.waits: dict[str, list[float]] = {"unassigned": [], "hold": []}
 
@@ -64,8 +65,8 @@ class _Figures:
         if outcome == "new":
             return
         self.returning += n
-        if outcome in _SPLIT:
-            self.split[_SPLIT[outcome]] += n
+        if outcome in SPLIT:
+            self.split[SPLIT[outcome]] += n
         if outcome not in ("their_agent", "after_hold", "held") and miss in self.misses:
             self.misses[miss] += n
 

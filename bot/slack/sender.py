@@ -3,6 +3,7 @@ updates to DMs already posted (released, a hold that ended, a claim that lapsed)
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from integrations.slack import blocks
 from integrations.slack.client import SlackClient, SlackFailure, Verdict as SlackVerdict
@@ -85,13 +86,18 @@ def render_handoff(store: Store, payload: dict, queue_channel: str | None) -> tu
         customer_name=customer.name if customer else None, url=conv.url, team=decision.team,
         agent_id=decision.agent_id, linked_agent=payload.get("linked"), since_days=payload.get("since_days"),
         claim_due=conv.claim_due if conv.claimed_at is None else None, held_until=conv.held_until if held else None,
-        first_contact=first_contact(decision.reason))
+        first_contact=first_contact(decision.reason), covering=payload.get("covering"),
+        covering_until=_time(payload.get("covering_until")))
     agent = store.agent(decision.agent_id) if decision.agent_id else None
     if agent is not None and agent.slack_user_id:
         return (agent.slack_user_id, *(blocks.hold_notice(handoff) if held else blocks.handoff(handoff)))
     if queue_channel:
         return (queue_channel, *blocks.queue_notice(handoff))
     return "nowhere to post: no Slack id for the agent and no STICKY_SLACK_QUEUE_CHANNEL"
+
+
+def _time(iso: str | None) -> datetime | None:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")) if iso else None
 
 
 def _still_true(decision: DecisionRecord, conv) -> bool:

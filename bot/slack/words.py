@@ -93,8 +93,9 @@ def stats(s: dict) -> str:
     if t["returning"]:
         reached = t["to_their_agent"] + t["after_hold"]
         lines.append(f"{reached} of {t['returning']} returning customers ({round(100 * reached / t['returning'])}%) "
-                     f"reached their agent ({t['after_hold']} after waiting for them); {t['to_teammate']} went to "
-                     f"a teammate, {t['to_unassigned']} to Unassigned.")
+                     f"reached their agent ({t['after_hold']} after waiting for them); {t['to_cover']} went to "
+                     f"a cover while their agent was absent, {t['to_teammate']} to a teammate, "
+                     f"{t['to_unassigned']} to Unassigned.")
     misses = ", ".join(f"{n} {cause.replace('_', ' ')}" for cause, n in t["misses"].items() if n)
     if misses:
         lines.append(f"Why they missed their agent: {misses}.")

@@ -5,12 +5,12 @@
 """
 from .errors import Contention
 from .protocol import Store
-from .records import (AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
+from .records import (AbsenceRecord, AbsenceSource, AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
                       OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord, Trigger)
 from .sql import SqlStore
 
 __all__ = [
-    "AgentRecord", "AuditRecord", "Contention", "Conversation", "ConversationStatus", "Counts", "CustomerRecord",
+    "AbsenceRecord", "AbsenceSource", "AgentRecord", "AuditRecord", "Contention", "Conversation", "ConversationStatus", "Counts", "CustomerRecord",
     "DecisionRecord", "OutboxItem", "OutboxKind", "OutboxState", "Preflight", "SqlStore", "Store", "TeamRecord",
     "Trigger",
 ]

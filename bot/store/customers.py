@@ -34,21 +34,31 @@ class CustomerStatements:
             id=customer_id, name=name, email=email)
 
     def link(self, customer_id: str) -> routing.Link | None:
-        row = self.q.one("SELECT agent_id, last_interaction_at FROM sticky_link WHERE customer_id = :c", c=customer_id)
-        return routing.Link(row[0], dt(row[1])) if row else None
+        row = self.q.one("SELECT agent_id, last_interaction_at, covered_by FROM sticky_link WHERE customer_id = :c",
+                         c=customer_id)
+        return routing.Link(row[0], dt(row[1]), row[2]) if row else None
 
     def set_link(self, customer_id: str, agent_id: str, at: datetime) -> None:
         """Point the customer's link at `agent_id` as of `at`, unless the link is already newer."""
         self.q.later("INSERT INTO sticky_link (customer_id, agent_id, last_interaction_at) VALUES (:c, :agent, :at) "
                      "ON CONFLICT (customer_id) DO UPDATE SET agent_id = excluded.agent_id, "
-                     "last_interaction_at = excluded.last_interaction_at "
+                     "last_interaction_at = excluded.last_interaction_at, covered_by = NULL "
                      "WHERE sticky_link.last_interaction_at <= excluded.last_interaction_at",
                      c=customer_id, agent=agent_id, at=self.q.ts(at))
 
     def touch_link(self, customer_id: str, agent_id: str, at: datetime) -> None:
-        """Move the link's time forward to `at` when it points at `agent_id`."""
-        self.q.later("UPDATE sticky_link SET last_interaction_at = :at WHERE customer_id = :c AND agent_id = :agent "
-                     "AND last_interaction_at < :at", at=self.q.ts(at), c=customer_id, agent=agent_id)
+        """Move the link's time forward to `at` when it points at `agent_id`, or at an agent absent at `at`
+        (whose link a cover keeps alive: CONTRACT.md 9.2)."""
+        self.q.later("UPDATE sticky_link SET last_interaction_at = :at WHERE customer_id = :c AND last_interaction_at "
+                     "< :at AND (agent_id = :agent OR EXISTS (SELECT 1 FROM absence ab WHERE ab.agent_id = "
+                     "sticky_link.agent_id AND ab.starts_at <= :at AND (ab.ends_at IS NULL OR ab.ends_at > :at)))",
+                     at=self.q.ts(at), c=customer_id, agent=agent_id)
+
+    def cover_link(self, customer_id: str, cover: str, at: datetime) -> None:
+        """A cover took the customer while their agent is absent: the link stays with that agent, its time
+        moves forward to `at` (never back), and it remembers who covered."""
+        self.q.later("UPDATE sticky_link SET last_interaction_at = :at, covered_by = :cover WHERE customer_id = :c "
+                     "AND last_interaction_at <= :at", at=self.q.ts(at), cover=cover, c=customer_id)
 
     def blocked(self, customer_id: str) -> frozenset[str]:
         rows = self.q.all("SELECT agent_id FROM customer_block WHERE customer_id = :c", c=customer_id)

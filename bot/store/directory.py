@@ -1,46 +1,70 @@
 """The store's statements on agents, teams and memberships, and the routing engine's view of them."""
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 from sqlalchemy import delete, func, insert, select, update
 
 import routing
 from routing import Status
+from routing.hours import parsed as parsed_hours
 
 from ..models import AgentRow, Membership, Team
 from .records import AgentRecord, TeamRecord
-from .runner import Runner
+from .runner import Runner, dt
 
 AGENT, TEAM, MEMBERSHIP = AgentRow.__table__, Team.__table__, Membership.__table__
-_ROUTING_COLUMNS = "id, status, active, max_open, open_load, last_assigned, email"
+_ROUTING_COLUMNS = "id, status, active, max_open, open_load, last_assigned, email, time_zone, hours, dnd_start, dnd_end"
 _PROFILE_COLUMNS = ("id", "name", "email", "slack_user_id", "status", "max_open", "active", "open_load",
-                    "last_assigned", "chatwoot_user_id")
+                    "last_assigned", "chatwoot_user_id", "time_zone", "hours", "cover", "dnd_start", "dnd_end")
+_A = ", ".join(f"a.{c}" for c in _ROUTING_COLUMNS.split(", "))
+_PAD = ", ".join(["NULL"] * (len(_ROUTING_COLUMNS.split(", ")) - 1))
+# Absences that matter from a decision's time on (not ended by :at), one statement per kind of read.
+_ABSENCE_COLUMNS = "ab.agent_id, ab.id, ab.starts_at, ab.ends_at, ab.cover, ab.note, ab.source"
+_ABSENCES = f"SELECT {_ABSENCE_COLUMNS} FROM absence ab WHERE (ab.ends_at IS NULL OR ab.ends_at > :at)"
 
 
-def _routing_agent(row) -> routing.Agent:
+def _routing_agent(row, zone: str, absences: dict[str, list[routing.Absence]]) -> routing.Agent:
+    dnd = (dt(row[9]), dt(row[10])) if row[9] is not None and row[10] is not None else None
     return routing.Agent(id=row[0], status=Status(row[1]), active=bool(row[2]), max_open=row[3],
-                         open_load=row[4], last_assigned=row[5], email=row[6])
+                         open_load=row[4], last_assigned=row[5], email=row[6], time_zone=row[7] or zone,
+                         hours=parsed_hours(row[8]) if row[8] is not None else None,
+                         absences=tuple(absences.get(row[0], ())), dnd=dnd)
+
+
+def absences_by_agent(rows: list[tuple]) -> dict[str, list[routing.Absence]]:
+    """Absence rows (agent_id first, as `_ABSENCE_COLUMNS`) by agent, earliest first."""
+    found: dict[str, list[routing.Absence]] = {}
+    for r in sorted(rows, key=lambda r: dt(r[2])):
+        found.setdefault(r[0], []).append(routing.Absence(dt(r[2]), dt(r[3]), tuple(json.loads(r[4])), r[5], r[6], r[1]))
+    return found
 
 
 # What an event's decision will most likely ask the directory, read with the event's preflight (one round
 # trip): the members of the event's team, its linked agent and that agent's teams, and whether the team exists.
 # Rows are tagged: m (a member of :team), l (the linked agent), t (one of its teams, in id), x (:team exists).
+# The absences of those agents come in a second statement of the same round trip (PREFETCH_ABSENCES).
 PREFETCH = (
-    "SELECT 'm', a.id, a.status, a.active, a.max_open, a.open_load, a.last_assigned, a.email FROM agent a "
+    f"SELECT 'm', {_A} FROM agent a "
     "JOIN membership m ON m.agent_id = a.id WHERE m.team_id = :team AND a.active = :yes "
-    "UNION ALL SELECT 'l', a.id, a.status, a.active, a.max_open, a.open_load, a.last_assigned, a.email "
+    f"UNION ALL SELECT 'l', {_A} "
     "FROM agent a WHERE a.id = (SELECT agent_id FROM sticky_link WHERE customer_id = :cust) "
-    "UNION ALL SELECT 't', m.team_id, NULL, NULL, NULL, NULL, NULL, NULL FROM membership m "
+    f"UNION ALL SELECT 't', m.team_id, {_PAD} FROM membership m "
     "WHERE m.agent_id = (SELECT agent_id FROM sticky_link WHERE customer_id = :cust) "
-    "UNION ALL SELECT 'x', t.id, NULL, NULL, NULL, NULL, NULL, NULL FROM team t WHERE t.id = :team")
+    f"UNION ALL SELECT 'x', t.id, {_PAD} FROM team t WHERE t.id = :team")
+PREFETCH_ABSENCES = (
+    f"{_ABSENCES} AND (ab.agent_id IN (SELECT agent_id FROM membership WHERE team_id = :team) "
+    "OR ab.agent_id = (SELECT agent_id FROM sticky_link WHERE customer_id = :cust))")
 
 
 class SqlDirectory:
-    """routing.Directory over the database, loading only what a decision asks for (and not even that when the
-    event's preflight read it already: `known`)."""
+    """routing.Directory over the database at one instant, loading only what a decision asks for (and not even
+    that when the event's preflight read it already: `known`). Agents come with their absences not ended by
+    `at` (none when `at` is None: identity only)."""
 
-    def __init__(self, q: Runner, known: "Prefetched | None" = None):
-        self.q = q
-        self.known = known
+    def __init__(self, q: Runner, known: "Prefetched | None", at: datetime | None, zone: str):
+        self.q, self.known, self.at, self.zone = q, known, at, zone
 
     def agent(self, ref: str) -> routing.Agent | None:
         if self.known is not None and ref in self.known.agents:
@@ -48,7 +72,9 @@ class SqlDirectory:
         row = self.q.one(f"SELECT {_ROUTING_COLUMNS} FROM agent WHERE id = :ref", ref=ref)
         if row is None and "@" in ref:
             row = self.q.one(f"SELECT {_ROUTING_COLUMNS} FROM agent WHERE lower(email) = :email", email=ref.lower())
-        return _routing_agent(row) if row is not None else None
+        if row is None:
+            return None
+        return _routing_agent(row, self.zone, self._absences(" AND ab.agent_id = :agent", agent=row[0]))
 
     def team_exists(self, team_id: str) -> bool:
         if self.known is not None and team_id == self.known.team:
@@ -58,11 +84,11 @@ class SqlDirectory:
     def members(self, team_id: str) -> list[routing.Agent]:
         if self.known is not None and team_id == self.known.team:
             return self.known.members
-        rows = self.q.all(
-            "SELECT a.id, a.status, a.active, a.max_open, a.open_load, a.last_assigned, a.email FROM agent a "
-            "JOIN membership m ON m.agent_id = a.id WHERE m.team_id = :team AND a.active = :yes",
-            team=team_id, yes=True)
-        return [_routing_agent(r) for r in rows]
+        rows = self.q.all(f"SELECT {_A} FROM agent a JOIN membership m ON m.agent_id = a.id "
+                          "WHERE m.team_id = :team AND a.active = :yes", team=team_id, yes=True)
+        away = self._absences(" AND ab.agent_id IN (SELECT agent_id FROM membership WHERE team_id = :team)",
+                              team=team_id) if rows else {}
+        return [_routing_agent(r, self.zone, away) for r in rows]
 
     def teams_of(self, agent_id: str) -> list[str]:
         if self.known is not None and agent_id in self.known.teams_of:
@@ -71,39 +97,56 @@ class SqlDirectory:
         return [r[0] for r in rows]
 
     def everyone(self) -> list[routing.Agent]:
-        return [_routing_agent(r) for r in self.q.all(f"SELECT {_ROUTING_COLUMNS} FROM agent WHERE active = :yes",
-                                                      yes=True)]
+        rows = self.q.all(f"SELECT {_ROUTING_COLUMNS} FROM agent WHERE active = :yes", yes=True)
+        away = self._absences("") if rows else {}
+        return [_routing_agent(r, self.zone, away) for r in rows]
+
+    def _absences(self, where: str, **params) -> dict[str, list[routing.Absence]]:
+        if self.at is None:
+            return {}
+        return absences_by_agent(self.q.all(_ABSENCES + where, at=self.q.ts(self.at), **params))
 
 
 class Prefetched:
     """Directory answers read ahead (see PREFETCH), for one decision."""
 
-    def __init__(self, rows: list[tuple], team: str | None, linked: str | None):
+    def __init__(self, rows: list[tuple], absence_rows: list[tuple], team: str | None, linked: str | None,
+                 zone: str):
+        away = absences_by_agent(absence_rows)
         self.team = team
-        self.members = [_routing_agent(r[1:]) for r in rows if r[0] == "m"]
+        self.members = [_routing_agent(r[1:], zone, away) for r in rows if r[0] == "m"]
         self.team_exists = any(r[0] == "x" for r in rows)
-        found = next((_routing_agent(r[1:]) for r in rows if r[0] == "l"), None)
+        found = next((_routing_agent(r[1:], zone, away) for r in rows if r[0] == "l"), None)
         self.agents: dict[str, routing.Agent | None] = {linked: found} if linked is not None else {}
         self.teams_of = {linked: sorted(r[1] for r in rows if r[0] == "t")} if found is not None else {}
 
 
 class DirectoryStatements:
     q: Runner
+    zone: str
     _prefetched: Prefetched | None = None
 
-    def directory(self) -> SqlDirectory:
-        """The directory for one decision. The first after a preflight answers from what it read ahead; any
-        later one (a decision made again because its seat was taken) reads afresh."""
+    def directory(self, at: datetime | None = None) -> SqlDirectory:
+        """The directory for one decision at `at`. The first after a preflight answers from what it read ahead;
+        any later one (a decision made again because its seat was taken) reads afresh."""
         known, self._prefetched = self._prefetched, None
-        return SqlDirectory(self.q, known)
+        return SqlDirectory(self.q, known, at, self.zone)
 
-    def agent(self, agent_id: str, *, for_update: bool = False) -> AgentRecord | None:
-        sql = self.q.locking(f"SELECT {', '.join(_PROFILE_COLUMNS)} FROM agent WHERE id = :id") if for_update \
-            else f"SELECT {', '.join(_PROFILE_COLUMNS)} FROM agent WHERE id = :id"
-        row = self.q.one(sql, id=agent_id)
-        return self._agent_record(row, tuple(self.directory().teams_of(agent_id))) if row else None
+    def agent(self, agent_id: str, *, for_update: bool = False, at: datetime | None = None) -> AgentRecord | None:
+        """An agent's profile; with `at`, with its absences not ended by then."""
+        sql = f"SELECT {', '.join(_PROFILE_COLUMNS)} FROM agent WHERE id = :id"
+        statements = [(self.q.locking(sql) if for_update else sql, dict(id=agent_id)),
+                      ("SELECT team_id FROM membership WHERE agent_id = :agent ORDER BY team_id", dict(agent=agent_id))]
+        if at is not None:
+            statements.append((_ABSENCES + " AND ab.agent_id = :agent", dict(agent=agent_id, at=self.q.ts(at))))
+        answers = self.q.many(statements)
+        if not answers[0]:
+            return None
+        away = absences_by_agent(answers[2]) if at is not None else {}
+        return self._agent_record(answers[0][0], tuple(r[0] for r in answers[1]), away)
 
-    def agents(self, *, active_only: bool = False) -> list[AgentRecord]:
+    def agents(self, *, active_only: bool = False, at: datetime | None = None) -> list[AgentRecord]:
+        """Every agent's profile, by id; with `at`, with their absences not ended by then."""
         query = select(*(AGENT.c[name] for name in _PROFILE_COLUMNS)).order_by(AGENT.c.id)
         if active_only:
             query = query.where(AGENT.c.active.is_(True))
@@ -111,7 +154,8 @@ class DirectoryStatements:
         for agent_id, team_id in self.q.core(select(MEMBERSHIP.c.agent_id, MEMBERSHIP.c.team_id)
                                              .order_by(MEMBERSHIP.c.team_id)):
             teams_of.setdefault(agent_id, []).append(team_id)
-        return [self._agent_record(r, tuple(teams_of.get(r[0], ()))) for r in self.q.core(query)]
+        away = absences_by_agent(self.q.all(_ABSENCES, at=self.q.ts(at))) if at is not None else {}
+        return [self._agent_record(r, tuple(teams_of.get(r[0], ())), away) for r in self.q.core(query)]
 
     def agent_owning_email(self, email: str, other_than: str | None = None) -> str | None:
         query = select(AGENT.c.id).where(func.lower(AGENT.c.email) == email.lower())
@@ -131,7 +175,10 @@ class DirectoryStatements:
         """Insert or update an agent's profile (its load and rotation place are the seat operations' own)."""
         values = {"name": agent.name, "email": agent.email, "slack_user_id": agent.slack_user_id,
                   "status": str(agent.status), "max_open": agent.max_open, "active": agent.active,
-                  "chatwoot_user_id": agent.chatwoot_user_id}
+                  "chatwoot_user_id": agent.chatwoot_user_id, "time_zone": agent.time_zone,
+                  "hours": json.dumps(agent.hours.to_json(), sort_keys=True) if agent.hours is not None else None,
+                  "cover": json.dumps(list(agent.cover)) if agent.cover else None,
+                  "dnd_start": agent.dnd[0] if agent.dnd else None, "dnd_end": agent.dnd[1] if agent.dnd else None}
         if self.q.core(update(AGENT).where(AGENT.c.id == agent.id).values(**values)).rowcount == 0:
             self.q.core(insert(AGENT).values(id=agent.id, open_load=0, **values))
 
@@ -166,8 +213,13 @@ class DirectoryStatements:
                               .order_by(MEMBERSHIP.c.agent_id)).scalars().all()
         return TeamRecord(row[0], row[1], row[2], tuple(members))
 
-    @staticmethod
-    def _agent_record(row, teams: tuple[str, ...]) -> AgentRecord:
+    def _agent_record(self, row, teams: tuple[str, ...],
+                      absences: dict[str, list[routing.Absence]] | None = None) -> AgentRecord:
         values = dict(zip(_PROFILE_COLUMNS, row))
         values["status"], values["active"] = Status(values["status"]), bool(values["active"])
-        return AgentRecord(**values, teams=teams)
+        start, end = dt(values.pop("dnd_start")), dt(values.pop("dnd_end"))
+        values["dnd"] = (start, end) if start is not None and end is not None else None
+        values["hours"] = parsed_hours(values["hours"]) if values["hours"] is not None else None
+        values["cover"] = tuple(json.loads(values["cover"])) if values["cover"] else ()
+        return AgentRecord(**values, teams=teams, zone=values["time_zone"] or self.zone,
+                           absences=tuple((absences or {}).get(values["id"], ())))

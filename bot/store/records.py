@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import routing
-from routing import Status
+from routing import Hours, Status, availability
 
 
 class ConversationStatus(StrEnum):
@@ -30,6 +30,8 @@ class Trigger(StrEnum):
     CLAIM_LAPSE = "claim_lapse"    # its agent did not take it in time
     DEACTIVATION = "deactivation"  # its agent was deactivated
     SUCCESSOR = "successor"        # its agent left and named a successor
+    ABSENT = "absent"              # its agent is absent (the customer wrote, or it was held for that agent)
+    OFF_DUTY = "off_duty"          # the agent it was held for went off duty and is not back in time
 
 
 class OutboxKind(StrEnum):
@@ -109,15 +111,52 @@ class AgentRecord:
     last_assigned: int | None = None
     chatwoot_user_id: int | None = None
     teams: tuple[str, ...] = ()
+    time_zone: str | None = None            # as set: None means the default zone (`zone`)
+    hours: Hours | None = None              # None: always on duty
+    cover: tuple[str, ...] = ()             # the default cover of its absences
+    dnd: tuple[datetime, datetime] | None = None
+    zone: str = "UTC"                       # the zone in effect
+    # Its absences that had not ended when it was read, when the read asked for them (store.agent(at=...)).
+    absences: tuple[routing.Absence, ...] = ()
 
     @property
     def routing(self) -> routing.Agent:
         return routing.Agent(id=self.id, status=self.status, active=self.active, max_open=self.max_open,
-                             open_load=self.open_load, last_assigned=self.last_assigned, email=self.email)
+                             open_load=self.open_load, last_assigned=self.last_assigned, email=self.email,
+                             time_zone=self.zone, hours=self.hours, absences=self.absences, dnd=self.dnd)
+
+    def available_at(self, at: datetime) -> bool:
+        """Available at `at` (its absences must have been read for `at`)."""
+        return availability.available(self.routing, at)
 
     @property
-    def available(self) -> bool:
-        return self.routing.available
+    def seat_free(self) -> bool:
+        """What taking a seat re-checks in the database: online, with room (the rest was decided already)."""
+        return self.active and self.status == Status.ONLINE and self.routing.has_room
+
+
+class AbsenceSource(StrEnum):
+    API = "api"
+    DASHBOARD = "dashboard"
+    SLACK = "slack"
+    CLI = "cli"
+    SLACK_STATUS = "slack-status"
+    ZAMMAD = "zammad"
+
+
+@dataclass(frozen=True)
+class AbsenceRecord:
+    id: int | None
+    agent_id: str
+    start: datetime
+    end: datetime | None
+    cover: tuple[str, ...] = ()
+    note: str | None = None
+    source: str = AbsenceSource.API
+
+    @property
+    def routing(self) -> routing.Absence:
+        return routing.Absence(self.start, self.end, self.cover, self.note, str(self.source), self.id)
 
 
 @dataclass(frozen=True)
@@ -168,6 +207,7 @@ class Preflight:
     conversation_channel: str | None = None
     blocked: frozenset[str] = frozenset()  # agents the event's customer must never reach
     broken: routing.Link | None = None     # with no link: the one an admin broke last, and when
+    holder_absent: bool = False            # the conversation's agent is absent at the event's time
 
     @property
     def conversation_exists(self) -> bool:

@@ -16,7 +16,8 @@ from ..clock import Clock
 from ..models import (Conversation as ConversationRow, Customer, DecisionRow, ProcessedEvent, StickyLink,
                       WorkspaceSettings)
 from .customers import CustomerStatements
-from .directory import PREFETCH, DirectoryStatements, Prefetched
+from .absences import AbsenceStatements
+from .directory import PREFETCH, PREFETCH_ABSENCES, DirectoryStatements, Prefetched
 from .outbox import OutboxStatements
 from .stats import StatsStatements
 from .records import (Conversation, ConversationStatus, DecisionRecord, Preflight)
@@ -34,7 +35,9 @@ _PREFLIGHT = (
     "SELECT s.sticky_days, s.availability_check, s.drain_unassigned, s.sticky_wait_minutes, s.claim_minutes, "
     "(SELECT answer FROM processed_event WHERE key IN (:key, :alias) LIMIT 1), c.customer_id, l.agent_id, "
     "l.last_interaction_at, c.channel, (SELECT 1 FROM customer_block WHERE customer_id = :cust LIMIT 1), "
-    "cu.broken_link_agent, cu.broken_link_at "
+    "cu.broken_link_agent, cu.broken_link_at, l.covered_by, "
+    "(SELECT 1 FROM absence ab WHERE ab.agent_id = c.agent_id AND c.status = 'assigned' AND ab.starts_at <= :at "
+    "AND (ab.ends_at IS NULL OR ab.ends_at > :at) LIMIT 1) "
     "FROM settings s LEFT JOIN conversation c ON c.id = :conv LEFT JOIN sticky_link l ON l.customer_id = :cust "
     "LEFT JOIN customer cu ON cu.id = :cust AND l.customer_id IS NULL "
     "WHERE s.id = 1")
@@ -58,10 +61,11 @@ def _decision(row) -> DecisionRecord:
                           dt(row[14]))
 
 
-class SqlStore(DirectoryStatements, CustomerStatements, OutboxStatements, StatsStatements):
-    def __init__(self, q: Runner, clock: Clock):
+class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, OutboxStatements, StatsStatements):
+    def __init__(self, q: Runner, clock: Clock, zone: str = "UTC"):
         self.q = q
         self.clock = clock
+        self.zone = zone  # the time zone of agents that have none of their own
         self.info: dict = {}  # what the transaction did, for after its commit (e.g. rules decided, for metrics)
 
     # --- settings and idempotency -------------------------------------------------------------------
@@ -76,22 +80,24 @@ class SqlStore(DirectoryStatements, CustomerStatements, OutboxStatements, StatsS
         return self.settings()
 
     def preflight(self, key: str, conversation_id: str, customer_id: str | None, alias_key: str | None = None,
-                  team: str | None = None) -> Preflight:
-        """What every event needs first: its earlier answer, the conversation, the settings, the customer's link
-        and blocks. With `team` (an event to route), the directory rows its decision will ask for are read in
-        the same round trip (store.directory.PREFETCH)."""
-        params = dict(key=key, alias=alias_key or key, conv=conversation_id, cust=customer_id)
+                  team: str | None = None, at: datetime | None = None) -> Preflight:
+        """What every event needs first: its earlier answer, the conversation (and whether its agent is absent
+        at `at`), the settings, the customer's link and blocks. With `team` (an event to route), the directory
+        rows its decision will ask for are read in the same round trip (store.directory.PREFETCH)."""
+        when = self.q.ts(at or self.clock.now())
+        params = dict(key=key, alias=alias_key or key, conv=conversation_id, cust=customer_id, at=when)
         statements = [(_PREFLIGHT, params)]
         if customer_id is not None and team is not None:
             statements.append((PREFETCH, dict(team=team, cust=customer_id, yes=True)))
+            statements.append((PREFETCH_ABSENCES, dict(team=team, cust=customer_id, at=when)))
         answers = self.q.many(statements)
         row = answers[0][0]
-        link = routing.Link(row[7], dt(row[8])) if row[7] is not None else None
+        link = routing.Link(row[7], dt(row[8]), row[13]) if row[7] is not None else None
         if len(answers) > 1:
-            self._prefetched = Prefetched(answers[1], team, link.agent_id if link else None)
+            self._prefetched = Prefetched(answers[1], answers[2], team, link.agent_id if link else None, self.zone)
         blocked = self.blocked(customer_id) if row[10] is not None else frozenset()
         broken = routing.Link(row[11], dt(row[12])) if row[11] is not None else None
-        return Preflight(row[5], row[6], _settings(row), link, row[9], blocked, broken)
+        return Preflight(row[5], row[6], _settings(row), link, row[9], blocked, broken, row[14] is not None)
 
     def prune_processed(self, before: datetime, batch: int) -> int:
         """Delete up to `batch` idempotency keys received before `before` (their events can no longer return:

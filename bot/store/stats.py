@@ -24,10 +24,12 @@ _OUTCOME = f"""CASE
     WHEN d.is_returning <> :yes THEN 'new'
     WHEN d.rule = 'sticky_hold' THEN coalesce((SELECT CASE
         WHEN n.status = 'assigned' AND n.agent_id = d.linked_agent THEN 'after_hold'
+        WHEN n.status = 'assigned' AND n.rule = 'cover' THEN 'cover'
         WHEN n.status = 'assigned' THEN 'teammate'
         WHEN n.status = 'unassigned' THEN 'unassigned'
         ELSE 'held' END {_NEXT}), 'held')
     WHEN d.status = 'assigned' AND d.agent_id = d.linked_agent THEN 'their_agent'
+    WHEN d.status = 'assigned' AND d.rule = 'cover' THEN 'cover'
     WHEN d.status = 'assigned' THEN 'teammate'
     WHEN d.status = 'held' THEN 'held'
     ELSE 'unassigned' END"""

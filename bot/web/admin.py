@@ -94,13 +94,13 @@ def delete_agent(agent_id, body):
 @bp.get("/agents")
 @declare("Agents, with their load and availability", answers={200: list[out.AgentOut]})
 def list_agents():
-    return jsonify(_read(directory.agents))
+    return jsonify(_read(lambda s: directory.agents(s, _now())))
 
 
 @bp.get("/agents/<id:agent_id>")
 @declare("One agent", answers={200: out.AgentOut}, errors=_NO_AGENT)
 def get_agent(agent_id):
-    return jsonify(_read(lambda s: directory.agent(s, agent_id)))
+    return jsonify(_read(lambda s: directory.agent(s, agent_id, _now())))
 
 
 @bp.get("/settings")

@@ -12,9 +12,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from routing import Miss, Outcome, Rule, Status
+from routing.availability import Planned, Source, State
 
 from ..errors import ErrorCode
-from ..store import ConversationStatus
+from ..service import stats
+from ..store import AbsenceSource, ConversationStatus
 
 Decided = Literal[tuple(str(o) for o in Outcome)]  # a decision's outcome
 Kept = Literal[tuple(str(s) for s in ConversationStatus if s != ConversationStatus.NEW)]  # a stored conversation
@@ -43,6 +45,13 @@ class TeamOut(Answer):
     members: list[str] = Field(description="The ids of its agents.")
 
 
+class Availability(Answer):
+    state: State
+    until: datetime | None = Field(description="When that changes, when known.")
+    why: str
+    source: Source
+
+
 class AgentOut(Answer):
     id: str
     name: str
@@ -53,7 +62,12 @@ class AgentOut(Answer):
     max_open: int | None = Field(description="Open conversations it takes at most; null: no limit.")
     active: bool = Field(description="False once deactivated: never picked again.")
     open_load: int
-    available: bool = Field(description="Online, active and with room: rules 3-4 may pick it.")
+    available: bool = Field(description="Available now: rules 3-4 may pick it (see `availability`).")
+    time_zone: str | None = Field(description="Its IANA time zone; null: the workspace's.")
+    hours: dict[str, list[list[str]]] | None = Field(
+        description="Working hours by weekday, e.g. {\"mon\": [[\"09:00\", \"17:00\"]]}; null: always.")
+    cover: list[str] = Field(description="Who covers for it while it is absent, in order.")
+    availability: Availability
 
 
 class Rerouted(Answer):
@@ -159,13 +173,13 @@ class Spread(Answer):
 Misses = create_model("Misses", __base__=Answer, **{str(m): (int, ...) for m in Miss})
 
 
-class Figures(Answer):
+# How returning customers were routed: to_their_agent, after_hold, to_cover, to_teammate, to_unassigned.
+Split = create_model("Split", __base__=Answer, **{name: (int, ...) for name in stats.SPLIT.values()})
+
+
+class Figures(Split):
     routed: int
     returning: int
-    to_their_agent: int
-    after_hold: int
-    to_teammate: int
-    to_unassigned: int
     misses: Misses
     window_passed: int
     unassigned_wait_s: Spread
@@ -198,6 +212,31 @@ class AuditEntry(Answer):
 class AuditPage(Answer):
     items: list[AuditEntry] = Field(description="Newest first.")
     next: int | None = Field(description="`before` for the next page; null on the last.")
+
+
+class Absence(Answer):
+    id: int
+    agent: str
+    start: datetime
+    end: datetime | None
+    cover: list[str]
+    note: str | None
+    source: AbsenceSource = Field(description="Who set it, or the outside source it follows.")
+
+
+class Interval(Answer):
+    state: Planned
+    start: datetime
+    end: datetime
+    source: str | None
+
+
+class Plan(Answer):
+    agent: str
+    time_zone: str
+    from_: datetime = Field(alias="from")
+    to: datetime
+    intervals: list[Interval]
 
 
 class _Deadlines(Answer):

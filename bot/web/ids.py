@@ -13,7 +13,7 @@ from __future__ import annotations
 from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 
 from flask import Flask
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 
 class IdConverter(BaseConverter):
@@ -27,6 +27,13 @@ class IdConverter(BaseConverter):
 
     def to_url(self, value: str) -> str:
         return quote(value, safe="")
+
+
+class AsciiInteger(IntegerConverter):
+    """`<int:...>` with ASCII digits only (werkzeug's `\\d` also matches other scripts' digits, which `int()`
+    reads as the same number)."""
+
+    regex = "[0-9]+"
 
 
 class RawPath:
@@ -84,6 +91,7 @@ def _escape(segment: str, keep_slash: bool = False) -> str:
 def install(app: Flask) -> None:
     """Register the `id` converter (before any route uses it) and the middleware."""
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["int"] = AsciiInteger
     # `//` is an empty id, not a typo to redirect: `/api/teams//x` must not become a PUT to team `x`.
     app.url_map.merge_slashes = False
     app.wsgi_app = RawPath(app.wsgi_app)

@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Blueprint, Flask, current_app, jsonify
 from pydantic import TypeAdapter
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from .answers import ErrorOut, OpenApiDocument
 from .declare import Operation, declare, operation_of
@@ -54,7 +54,7 @@ def document(app: Flask) -> dict:
              for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]
     wanted = [((n, "body"), "validation", TypeAdapter(op.body)) for n, (_, _, op) in enumerate(found) if op.body]
     wanted += [((n, status), "serialization", TypeAdapter(kind)) for n, (_, _, op) in enumerate(found)
-               for status, kind in op.answers.items()]
+               for status, kind in op.answers.items() if kind is not None]
     wanted.append((("error", 0), "serialization", TypeAdapter(ErrorOut)))
     schemas, defs = TypeAdapter.json_schemas(wanted, ref_template=_REF)
     paths: dict[str, dict] = {}
@@ -75,8 +75,10 @@ def document(app: Flask) -> dict:
 def _operation(rule: Rule, method: str, op: Operation, shown: dict, schemas: dict) -> dict:
     error_schema = schemas[(("error", 0), "serialization")]
     refusals = _refusals(rule, op)
-    responses = {str(status): {"description": _describe(status), "content": {
-        "application/json": {"schema": shown[status]}}} for status in sorted(op.answers)}
+    responses = {str(status): {"description": _describe(status)} for status in sorted(op.answers)}
+    for status, kind in op.answers.items():
+        if kind is not None:  # None: no content (204)
+            responses[str(status)]["content"] = {"application/json": {"schema": shown[status]}}
     for status in sorted(refusals):
         responses[str(status)] = {"description": refusals[status],
                                   "content": {"application/json": {"schema": error_schema}}}
@@ -110,6 +112,11 @@ def _refusals(rule: Rule, op: Operation) -> dict[int, str]:
 def _parameters(rule: Rule, op: Operation) -> list[dict]:
     out = []
     for name in _ARGUMENT.findall(rule.rule):
+        if isinstance(rule._converters[name], IntegerConverter):
+            out.append({"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}})
+            continue
+        if name not in PATH_IDS:
+            raise LookupError(f"{rule.rule}: say what {name} is in bot/web/params.PATH_IDS")
         kind, _, words = PATH_IDS[name]
         out.append({"name": name, "in": "path", "required": True, "description": words + " Percent-encode `/` "
                     "as %2F and `%` as %25.", "schema": TypeAdapter(kind).json_schema()})
@@ -122,7 +129,7 @@ def _parameters(rule: Rule, op: Operation) -> list[dict]:
 
 
 def _describe(status: int) -> str:
-    return {200: "Done.", 201: "Created."}.get(status, "Answered.")
+    return {200: "Done.", 201: "Created.", 204: "Done; nothing to show."}.get(status, "Answered.")
 
 
 @bp.get("/api/openapi.json")

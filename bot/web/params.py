@@ -58,7 +58,7 @@ PATH_IDS: dict[str, tuple[Any, int, str]] = {
 class Query(BaseModel):
     """The query parameters of a call. Subclasses name them; each field's type says what it takes."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=False)
 
 
 class NoQuery(Query):
@@ -69,13 +69,14 @@ def read_query(model: type[Query] = NoQuery) -> Query:
     """The request's query string, checked by `model`; Invalid (422) saying what to fix otherwise."""
     _check_raw_query()
     args = request.args
+    names = [field.alias or name for name, field in model.model_fields.items()]
     details = [{"field": name, "message": f"is given {len(args.getlist(name))} times; give it once"}
-               for name in model.model_fields if len(args.getlist(name)) > 1]
+               for name in names if len(args.getlist(name)) > 1]
     if details:
         raise Invalid("a parameter is given more than once: " + ", ".join(d["field"] for d in details),
                       details=details)
     try:
-        return model.model_validate({name: args[name] for name in model.model_fields if name in args})
+        return model.model_validate({name: args[name] for name in names if name in args})
     except ValidationError as exc:
         details = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"].removeprefix("Value error, ")}
                    for e in exc.errors(include_url=False)]
@@ -115,7 +116,7 @@ def check_path_ids(values: dict[str, Any]) -> None:
                           f"{len(value)}", details=[{"field": name, "message": f"must be 1-{longest} characters"}])
 
 
-def _absent(schema: dict) -> None:
+def absent(schema: dict) -> None:
     """A parameter that may be left out (then None) but is never null: no `default` in its schema."""
     schema.pop("default", None)
 
@@ -126,10 +127,10 @@ class StatsQuery(Query):
 
 class AuditQuery(Query):
     limit: Whole(1, 200) = Field(50, description="Entries on the page (1-200).")
-    before: Whole(1, MAX_INT) = Field(None, json_schema_extra=_absent,
+    before: Whole(1, MAX_INT) = Field(None, json_schema_extra=absent,
                                       description="Entries older than this id: the `next` of the previous page.")
 
 
 class PreviewQuery(Query):
-    team: AnyId = Field(None, json_schema_extra=_absent,
+    team: AnyId = Field(None, json_schema_extra=absent,
                         description="The team the conversation would come in through.")

@@ -32,6 +32,8 @@ class Handoff:
     claim_due: datetime | None = None   # a claim timer runs: the DM offers Take it
     held_until: datetime | None = None  # a hold: the customer waits for this agent until then
     first_contact: bool = True  # no earlier agent on record for the customer (else the reason says why not)
+    covering: str | None = None           # rule cover: whose customer it is (that agent is absent)
+    covering_until: datetime | None = None  # until when that agent is away (None: no end set)
 
 
 def ago(days: int | None) -> str:
@@ -55,6 +57,7 @@ def rule_in_words(h: Handoff) -> str:
         Rule.DEFAULT: f"new for {team}, and you had the lightest load",
         Rule.TAKEN: "you took it",
         Rule.SUCCESSOR: "you took over from a colleague who left, as their successor",
+        Rule.COVER: f"you cover for {h.covering or h.linked_agent}, who is absent",
     }
     words[Rule.STICKY_TEAMS] = words[Rule.STICKY_TEAM]
     if h.rule == Rule.STICKY and h.linked_agent is None:
@@ -88,11 +91,26 @@ def slack_time(moment: datetime) -> str:
     return f"<!date^{int(moment.timestamp())}^{{time}}|{moment.strftime('%H:%M')} UTC>"
 
 
+def slack_date(moment: datetime) -> str:
+    """A day and time Slack shows in the reader's own time zone (UTC in the fallback text)."""
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{moment.strftime('%Y-%m-%d %H:%M')} UTC>"
+
+
+def covering_note(h: Handoff) -> str:
+    """For a cover: whose customer it is, until when that agent is away, and that the customer goes back."""
+    name = escape(h.customer_name or h.customer_id)
+    until = f"until {slack_date(h.covering_until)}" if h.covering_until else "with no end set yet"
+    who = escape(h.covering or "")
+    return f"\n{name} is {who}'s customer. {who} is away {until}; afterwards {name} goes back to {who}."
+
+
 def handoff(h: Handoff) -> tuple[str, list[dict]]:
     """The DM to the agent who got the conversation: who, why, where, a Release button, and while a claim is
-    due, Take it."""
+    due, Take it. A cover also reads whose customer it is and until when."""
     text = escape(f"New conversation for you: {h.customer_name or h.customer_id} ({rule_in_words(h)})")
     head = f"*New conversation for you*\n{_who(h)}\n_{escape(rule_in_words(h))}_"
+    if h.covering:
+        head += covering_note(h)
     if h.claim_due is not None:
         head += f"\nTake it by {slack_time(h.claim_due)}, or it goes to someone else."
     buttons = [_take_button(h)] if h.claim_due is not None else []

@@ -46,7 +46,9 @@ def test_an_agent_is_created_replaced_and_read_with_load_and_availability(client
     assert r.status_code == 201
     assert r.get_json() == {"id": "alice", "name": "Alice", "email": "alice@example.com", "slack_user_id": "U1",
                             "teams": [], "status": "online", "max_open": 2, "active": True, "open_load": 0,
-                            "available": True}
+                            "available": True, "time_zone": None, "hours": None, "cover": [],
+                            "availability": {"state": "available", "until": None, "why": "online (0/2 open)",
+                                             "source": "status"}}
     r = client.api("PUT", "/api/agents/alice", {"name": "Alice M", "status": "away"})
     assert r.status_code == 200
     body = r.get_json()

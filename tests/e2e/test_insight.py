@@ -74,10 +74,10 @@ def test_the_stickiness_figures_say_who_reached_their_agent_and_why_the_others_d
     assert total["routed"] == 12  # 4 in the period before today (p2 is 10 days old), 8 today
     today = next(d for d in s["by_day"] if d["day"] == "2026-11-24")
     assert today["routed"] == 8
-    assert (today["returning"], today["to_their_agent"], today["after_hold"], today["to_teammate"],
-            today["to_unassigned"]) == (4, 1, 1, 2, 0)
+    assert (today["returning"], today["to_their_agent"], today["after_hold"], today["to_cover"],
+            today["to_teammate"], today["to_unassigned"]) == (4, 1, 1, 0, 2, 0)
     assert today["misses"] == {"away": 1, "offline": 0, "full": 0, "deactivated": 0, "blocked": 0,
-                               "flow_override": 1}
+                               "flow_override": 1, "absent": 0, "off_duty": 0}
     assert today["window_passed"] == 1
     assert today["hold_wait_s"] == {"median": 1710.0, "p90": 2502.0}  # waits of 12 and 45 minutes
     assert s["by_agent"]["alice"]["to_their_agent"] == 1 and s["by_agent"]["alice"]["after_hold"] == 1

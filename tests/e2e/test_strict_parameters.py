@@ -64,6 +64,22 @@ def test_a_nul_in_the_query_is_422(team, path):
     refused(team.api("GET", path), "(query)")
 
 
+def test_numbers_in_paths_are_ascii_digits_only(team):
+    assert team.api("POST", "/api/agents/alice/absences", {"start": "2026-12-20", "end": "2026-12-21"}).status_code == 201
+    absence = team.api("GET", "/api/agents/alice/absences").get_json()[0]["id"]
+    assert absence == 1
+    assert team.api("DELETE", "/api/agents/alice/absences/%D9%A1").status_code == 404  # ١, not absence 1
+    assert team.api("DELETE", "/api/agents/alice/absences/%EF%BC%91").status_code == 404  # １
+    assert len(team.api("GET", "/api/agents/alice/absences").get_json()) == 1
+
+
+@pytest.mark.parametrize("query,field", [("past=yes", "past"), ("past=true&past=false", "past"),
+                                         ("from=2026-12-20T09:00:00Z&from=2026-12-21T09:00:00Z", "from")])
+def test_the_absence_calls_read_their_parameters_strictly(team, query, field):
+    path = "/api/agents/alice/absences" if field == "past" else "/api/agents/alice/availability"
+    refused(team.api("GET", f"{path}?{query}"), field)
+
+
 def test_a_query_string_that_is_not_utf8_is_422(team):
     refused(team.api("GET", "/api/customers/cust_42/preview?team=%FF"), "(query)")
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import routing
 from bot.store.outbox import FailedDelivery
-from bot.store import (AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
+from bot.store import (AbsenceRecord, AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
                        OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord)
 from routing import Decision, MemoryDirectory
 
@@ -47,6 +47,8 @@ class FakeStore:
     left: set[tuple[str, str]] = field(default_factory=set)          # (conversation, agent)
     messages: dict[int, tuple[str, str]] = field(default_factory=dict)
     audited: list[AuditRecord] = field(default_factory=list)
+    absences_: dict[int, AbsenceRecord] = field(default_factory=dict)
+    zone: str = "UTC"
     info: dict = field(default_factory=dict)
 
     # --- arranging (tests only) ----------------------------------------------------------------------
@@ -71,12 +73,15 @@ class FakeStore:
         self.settings_ = replace(self.settings_, **changes)
         return self.settings_
 
-    def preflight(self, key, conversation_id, customer_id, alias_key=None, team=None) -> Preflight:
+    def preflight(self, key, conversation_id, customer_id, alias_key=None, team=None, at=None) -> Preflight:
         conv = self.conversations.get(conversation_id)
+        at = at or self.now
+        holder = self.agent(conv.holder, at=at) if conv is not None and conv.holder else None
+        absent = holder is not None and routing.availability.absence_at(holder.routing, at) is not None
         return Preflight(self.processed.get(key) or self.processed.get(alias_key), conv.customer_id if conv else None,
                          self.settings_, self.links.get(customer_id), conv.channel if conv else None,
                          self.blocked(customer_id),
-                         None if customer_id in self.links else self.broken.get(customer_id))
+                         None if customer_id in self.links else self.broken.get(customer_id), absent)
 
     def mark_processed(self, key, conversation_id, answer) -> None:
         if key in self.processed:
@@ -85,17 +90,46 @@ class FakeStore:
 
     # --- the directory ----------------------------------------------------------------------------------
 
-    def directory(self) -> MemoryDirectory:
-        return MemoryDirectory.of(*(a.routing for a in self.agents_.values()),
+    def directory(self, at=None) -> MemoryDirectory:
+        return MemoryDirectory.of(*(self.agent(a, at=at).routing for a in self.agents_),
                                   memberships={a: tuple(t) for a, t in self.memberships.items()},
                                   teams=list(self.teams_))
 
-    def agent(self, agent_id, *, for_update=False) -> AgentRecord | None:
+    def agent(self, agent_id, *, for_update=False, at=None) -> AgentRecord | None:
         found = self.agents_.get(agent_id)
-        return replace(found, teams=tuple(sorted(self.memberships.get(agent_id, ())))) if found else None
+        if found is None:
+            return None
+        away = tuple(a.routing for a in self.absences(agent_id, since=at)) if at is not None else ()
+        return replace(found, teams=tuple(sorted(self.memberships.get(agent_id, ()))),
+                       zone=found.time_zone or self.zone, absences=away)
 
-    def agents(self, *, active_only=False) -> list[AgentRecord]:
-        return [self.agent(a) for a in sorted(self.agents_) if self.agents_[a].active or not active_only]
+    def agents(self, *, active_only=False, at=None) -> list[AgentRecord]:
+        return [self.agent(a, at=at) for a in sorted(self.agents_) if self.agents_[a].active or not active_only]
+
+    # --- absences --------------------------------------------------------------------------------------
+
+    def absences(self, agent_id=None, *, since=None):
+        found = [a for a in self.absences_.values() if (agent_id is None or a.agent_id == agent_id)
+                 and (since is None or a.end is None or a.end > since)]
+        return sorted(found, key=lambda a: (a.start, a.agent_id, a.id))
+
+    def absence(self, absence_id):
+        return self.absences_.get(absence_id)
+
+    def overlapping(self, agent_id, start, end, other_than=None):
+        return next((a for a in self.absences(agent_id) if a.id != other_than and (a.end is None or a.end > start)
+                     and (end is None or a.start < end)), None)
+
+    def add_absence(self, absence, at):
+        made = replace(absence, id=max(self.absences_, default=0) + 1)
+        self.absences_[made.id] = made
+        return made
+
+    def save_absence(self, absence) -> None:
+        self.absences_[absence.id] = absence
+
+    def delete_absence(self, absence_id) -> None:
+        self.absences_.pop(absence_id, None)
 
     def agent_owning_email(self, email, other_than=None):
         return next((a.id for a in self.agents_.values() if a.email and a.email.lower() == email.lower()
@@ -145,7 +179,7 @@ class FakeStore:
         seq = len(self.decisions_) + 1
         if decision.assigned:
             agent = self.agents_.get(decision.agent)
-            if agent is None or not agent.active or (decision.needs_room and not agent.available):
+            if agent is None or not agent.active or (decision.needs_room and not agent.seat_free):
                 return None
             self.agents_[agent.id] = replace(agent, open_load=agent.open_load + 1,
                                              last_assigned=seq if rotation else agent.last_assigned)
@@ -254,8 +288,17 @@ class FakeStore:
 
     def touch_link(self, customer_id, agent_id, at) -> None:
         before = self.links.get(customer_id)
-        if before is not None and before.agent_id == agent_id and before.last_interaction_at < at:
-            self.links[customer_id] = routing.Link(agent_id, at)
+        if before is None or before.last_interaction_at >= at:
+            return
+        linked = self.agent(before.agent_id, at=at)
+        absent = linked is not None and routing.availability.absence_at(linked.routing, at) is not None
+        if before.agent_id == agent_id or absent:
+            self.links[customer_id] = replace(before, last_interaction_at=at)
+
+    def cover_link(self, customer_id, cover, at) -> None:
+        before = self.links.get(customer_id)
+        if before is not None and before.last_interaction_at <= at:
+            self.links[customer_id] = routing.Link(before.agent_id, at, cover)
 
     def delete_link(self, customer_id, at):
         found = self.links.pop(customer_id, None)

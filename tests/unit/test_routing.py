@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from routing import Agent, Event, Link, MemoryDirectory, Rule, Settings, Status, decide, first_contact, pick, render
+from routing import Agent, availability, Event, Link, MemoryDirectory, Rule, Settings, Status, decide, first_contact, pick, render
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 
@@ -330,15 +330,15 @@ def test_reason_of_an_unknown_explicit_team_names_it():
     ([agent("a", load=2, max_open=2), agent("b", load=4, max_open=5)], "b"),
 ])
 def test_pick_breaks_ties_by_load_then_rotation_then_id(agents, expected):
-    assert pick(agents).id == expected
+    assert pick(agents, NOW).id == expected
 
 
 def test_pick_from_nobody_available_returns_none():
-    assert pick([agent("a", status="offline"), agent("b", max_open=1, load=1)]) is None
+    assert pick([agent("a", status="offline"), agent("b", max_open=1, load=1)], NOW) is None
 
 
 def test_no_capacity_means_unlimited():
-    assert agent("a", load=10_000, max_open=None).available
+    assert availability.available(agent("a", load=10_000, max_open=None), NOW)
 
 
 def test_decisions_about_a_returning_customer_say_who_helped_and_when():

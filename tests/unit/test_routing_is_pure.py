@@ -5,7 +5,8 @@ import ast
 from pathlib import Path
 
 ROUTING = Path(__file__).resolve().parents[2] / "routing"
-ALLOWED = {"__future__", "dataclasses", "datetime", "enum", "typing", "collections", "functools", "itertools"}
+ALLOWED = {"__future__", "dataclasses", "datetime", "enum", "typing", "collections", "functools", "itertools",
+           "json", "zoneinfo"}
 
 
 def imports_of(path: Path) -> set[str]:

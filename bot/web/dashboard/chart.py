@@ -9,6 +9,7 @@ WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 16, 34
 SEGMENTS = (("to_their_agent", "returning, to their agent", "seg-agent"),
             ("after_hold", "returning, to their agent after a wait", "seg-hold"),
+            ("to_cover", "returning, to a cover while their agent was absent", "seg-cover"),
             ("to_teammate", "returning, to a teammate", "seg-mate"),
             ("to_unassigned", "returning, to Unassigned", "seg-queue"),
             ("waiting", "returning, still held for their agent", "seg-wait"),
@@ -39,7 +40,7 @@ class Chart:
 
 
 def day_chart(by_day: list[dict]) -> Chart:
-    split = ("to_their_agent", "after_hold", "to_teammate", "to_unassigned")
+    split = ("to_their_agent", "after_hold", "to_cover", "to_teammate", "to_unassigned")
     by_day = [{**d, "new": d["routed"] - d["returning"], "waiting": d["returning"] - sum(d[k] for k in split)}
               for d in by_day]
     top_value = _nice(max((_stacked(d) for d in by_day), default=0))

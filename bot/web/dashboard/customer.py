@@ -22,7 +22,7 @@ def _customer(customer_id: str, team: str | None, errors: dict) -> dict:
 
     def work(store):
         found = {"customer": customers.customer(store, customer_id, at), "teams": directory.teams(store),
-                 "agents": [a for a in directory.agents(store) if a["active"]], "team": team or "",
+                 "agents": [a for a in directory.agents(store, at) if a["active"]], "team": team or "",
                  "preview": None}
         try:
             found["preview"] = customers.preview(store, customer_id, team, at)

@@ -16,7 +16,7 @@ def _overview() -> dict:
 
     def work(store):
         return {"settings": directory.get_settings(store),
-                "agents": [a for a in directory.agents(store) if a["active"]],
+                "agents": [a for a in directory.agents(store, at) if a["active"]],
                 "queue": conversations.unassigned(store)[:SHOWN], "held": conversations.held(store)[:SHOWN],
                 "figures": overview_figures.status(store), "failed": overview_figures.failed_deliveries(store),
                 "week": stats.stats(store, 7, at)["total"]}

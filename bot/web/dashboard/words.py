@@ -24,10 +24,13 @@ TRIGGERS = {
     "claim_lapse": "stickybot: its agent did not take it in time",
     "deactivation": "an admin deactivated its agent",
     "successor": "an admin handed its agent's customers to a successor",
+    "absent": "stickybot: its agent was absent (the customer wrote, or it was held for them)",
+    "off_duty": "stickybot: the agent it was held for went off duty",
 }
 
 MISSES = {"away": "agent away", "offline": "agent offline", "full": "agent full",
-          "deactivated": "agent deactivated", "blocked": "agent blocked", "flow_override": "flow chose someone else"}
+          "deactivated": "agent deactivated", "blocked": "agent blocked", "flow_override": "flow chose someone else",
+          "absent": "agent absent", "off_duty": "agent off duty"}
 
 NOTICES = {
     "settings": "Settings saved.",
