@@ -11,7 +11,7 @@ from .clock import Clock
 from .config import Config
 from .runtime import Runtime
 from .slack import app as slack_app
-from .web import absences, admin, chatwoot, dashboard, errors, health, ids, openapi, webhooks  # noqa: F401 (absences: routes)
+from .web import absences, admin, chatwoot, dashboard, errors, health, ids, openapi, webhooks  # noqa: F401
 
 
 def create_app(config: Config | dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:

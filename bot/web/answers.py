@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from routing import Miss, Outcome, Rule, Status
-from routing.availability import Planned, Source, State
+from routing.availability import Planned, Source as NowSource, State as NowState
 
 from ..errors import ErrorCode
 from ..service import stats
@@ -46,10 +46,10 @@ class TeamOut(Answer):
 
 
 class Availability(Answer):
-    state: State
+    state: NowState
     until: datetime | None = Field(description="When that changes, when known.")
     why: str
-    source: Source
+    source: NowSource
 
 
 class AgentOut(Answer):
@@ -257,7 +257,7 @@ class Routed(_Deadlines):
     duplicate: bool = Field(description="True: seen before; nothing changed.")
 
 
-class State(_Deadlines):
+class Current(_Deadlines):
     """A .resolved, .assigned or .message: the conversation's state after it."""
 
     conversation: str
@@ -276,7 +276,7 @@ class Ignored(Answer):
     duplicate: bool
 
 
-EventAnswer = Routed | State | Ignored
+EventAnswer = Routed | Current | Ignored
 
 
 class OpenApiDocument(BaseModel):
