@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from ...errors import StickyError
 from ...runtime import runtime
 from ...service.audit import By
+from ..params import check_path_ids
 from . import session
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,8 @@ def _guard():
 
 
 def _check_ids(values: dict) -> None:
-    for name, value in values.items():
-        check_id(value, name.replace("_", " "))
+    """Ids in the path: as long as the same ids in events and the API, UTF-8, without NUL."""
+    check_path_ids(values)
 
 
 def check_id(value: str, what: str) -> str:
