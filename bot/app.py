@@ -11,7 +11,8 @@ from .clock import Clock
 from .config import Config
 from .runtime import Runtime
 from .slack import app as slack_app
-from .web import absences, admin, chatwoot, dashboard, errors, health, ids, openapi, webhooks  # noqa: F401
+from .web import (absences, admin, chatwoot, dashboard, errors, health, ids, openapi, proxies,  # noqa: F401
+                  webhooks)
 
 
 def create_app(config: Config | dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
@@ -34,4 +35,5 @@ def create_app(config: Config | dict[str, Any] | None = None, clock: Clock | Non
         app.register_blueprint(bp)
     dashboard.install(app)
     slack_app.install(app, rt)
+    proxies.install(app, config.trusted_proxies)
     return app

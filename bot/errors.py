@@ -9,6 +9,7 @@ class ErrorCode(StrEnum):
     INVALID_JSON = "invalid_json"
     VALIDATION = "validation_failed"
     UNAUTHORIZED = "unauthorized"
+    TOO_MANY_WRONG_TOKENS = "too_many_wrong_tokens"
     BAD_SIGNATURE = "bad_signature"
     STALE_TIMESTAMP = "stale_timestamp"
     NOT_CONFIGURED = "not_configured"
@@ -26,6 +27,7 @@ class ErrorCode(StrEnum):
 class StickyError(Exception):
     status = 400
     code = ErrorCode.BAD_REQUEST
+    headers: dict[str, str] | None = None  # sent with the answer (e.g. Retry-After)
 
     def __init__(self, message: str, *, code: ErrorCode | None = None, status: int | None = None,
                  details: list[dict] | None = None):

@@ -1,16 +1,13 @@
 """The admin API under /api, behind the bearer token."""
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, jsonify, request
 
-from ..errors import NotConfigured, Unauthorized
 from ..runtime import runtime
 from ..service import audit, conversations, customers, directory, stats
 from ..service.audit import By
 from ..service.directory import AgentIn, Handover, SettingsIn, TeamIn
-from . import answers as out
+from . import admin_token, answers as out
 from .declare import declare
 from .params import AuditQuery, PreviewQuery, StatsQuery
 
@@ -19,13 +16,7 @@ bp = Blueprint("admin", __name__, url_prefix="/api")
 
 @bp.before_request
 def _authenticate():
-    token = runtime().config.admin_token
-    if not token:
-        raise NotConfigured("STICKY_ADMIN_TOKEN is not set, so the admin API refuses every request; set it first")
-    offered = request.headers.get("Authorization", "")
-    scheme, _, value = offered.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
-        raise Unauthorized("send Authorization: Bearer <STICKY_ADMIN_TOKEN>")
+    admin_token.require_bearer()
 
 
 def _write(work):

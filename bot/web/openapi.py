@@ -39,6 +39,8 @@ SECURITY = {"admin": [{"adminToken": []}], "widget": [{"widgetTimestamp": [], "w
             "chatwoot": [{"chatwootTimestamp": [], "chatwootSignature": []}], None: []}
 # The refusals every call of a kind may give, and when.
 _ADMIN = {401: "The admin token is missing or wrong.",
+          429: "Too many wrong admin tokens from this address: a wrong one is refused until Retry-After seconds "
+               "have passed (the right token is always accepted).",
           503: "STICKY_ADMIN_TOKEN is not set, or the database is unavailable (then with Retry-After)."}
 _SIGNED = {401: "The signature is missing or wrong, or the timestamp is more than 300 s away.",
            503: "The webhook's secret is not set, or the database is unavailable (then with Retry-After)."}
@@ -82,6 +84,9 @@ def _operation(rule: Rule, method: str, op: Operation, shown: dict, schemas: dic
     for status in sorted(refusals):
         responses[str(status)] = {"description": refusals[status],
                                   "content": {"application/json": {"schema": error_schema}}}
+    if "429" in responses:
+        responses["429"]["headers"] = {"Retry-After": {"description": "Seconds until another wrong token is heard.",
+                                                       "schema": {"type": "integer", "minimum": 1}}}
     name = rule.endpoint.split(".")[-1]
     several = len((rule.methods or set()) - {"HEAD", "OPTIONS"}) > 1
     out = {"operationId": f"{method.lower()}_{name}" if several else name, "summary": op.summary,
