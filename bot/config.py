@@ -28,7 +28,7 @@ def _ids(value: str | None) -> frozenset[str]:
 def _zone(value: str | None) -> str:
     name = (value or "").strip() or "UTC"
     if not known_zone(name):
-        raise SystemExit(f"STICKY_DEFAULT_TIME_ZONE must be an IANA time zone such as Europe/Berlin, not {name!r}")
+        raise ConfigError(f"STICKY_DEFAULT_TIME_ZONE must be an IANA time zone such as Europe/Berlin, not {name!r}")
     return name
 
 

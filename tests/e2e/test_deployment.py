@@ -119,3 +119,11 @@ def test_stickybot_serve_warns_at_start_about_a_short_admin_token(db_url, tmp_pa
         out, _ = proc.communicate(timeout=30)
     assert "WARNING" in out and "STICKY_ADMIN_TOKEN is shorter than 24 characters" in out
     assert "short-token" not in out
+
+
+def test_an_unknown_default_time_zone_stops_a_command_saying_what_to_write(tmp_path):
+    env = env_for(f"sqlite:///{tmp_path / 'fresh.db'}", STICKY_DEFAULT_TIME_ZONE="Europe/Atlantis")
+    done = stickybot("db", "upgrade", env=env, cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "STICKY_DEFAULT_TIME_ZONE must be an IANA time zone such as Europe/Berlin, not 'Europe/Atlantis'" \
+        in done.stderr
