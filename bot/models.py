@@ -209,6 +209,26 @@ class OutboxRow(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
+class DashboardSession(SQLModel, table=True):
+    """A signed-in dashboard browser: its cookie carries the session id, this row its SHA-256 (the id itself is
+    never stored). Signing out deletes the row; so does expiry (retention), and the cookie alone opens nothing."""
+
+    __tablename__ = "dashboard_session"
+    key: str = Field(primary_key=True, max_length=64)
+    created_at: datetime
+    expires_at: datetime = Field(index=True)
+
+
+class WrongToken(SQLModel, table=True):
+    """Wrong admin tokens from one client (an address, an IPv6 /64) in its current window: shared by every
+    process, for the dashboard's sign-in and the admin API alike."""
+
+    __tablename__ = "wrong_token"
+    client: str = Field(primary_key=True, max_length=64)
+    failures: int
+    since: datetime = Field(index=True)  # the first wrong token of the window
+
+
 class HelpdeskSeen(SQLModel, table=True):
     """What stickybot last applied of a helpdesk conversation's own state (Zammad: its ticket's owner and group,
     as of the ticket's `updated_at`), so that an older snapshot, or a captured one sent again, changes nothing."""

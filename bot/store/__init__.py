@@ -7,11 +7,11 @@ from .errors import Contention
 from .protocol import Store
 from .records import (OUTSIDE_TEAM, OUTSIDE_USER, AbsenceRecord, AbsenceSource, AgentRecord, AuditRecord, Conversation,
                       ConversationStatus, Counts, CustomerRecord, DecisionRecord, OutboxItem, OutboxKind, OutboxState,
-                      Preflight, Seen, TeamRecord, Trigger)
+                      Preflight, Seen, TeamRecord, Trigger, WrongTokens)
 from .sql import SqlStore
 
 __all__ = [
     "OUTSIDE_TEAM", "OUTSIDE_USER", "AbsenceRecord", "AbsenceSource", "AgentRecord", "AuditRecord", "Contention",
     "Conversation", "ConversationStatus", "Counts", "CustomerRecord", "DecisionRecord", "OutboxItem", "OutboxKind",
-    "OutboxState", "Preflight", "Seen", "SqlStore", "Store", "TeamRecord", "Trigger",
+    "OutboxState", "Preflight", "Seen", "SqlStore", "Store", "TeamRecord", "Trigger", "WrongTokens",
 ]

@@ -11,7 +11,10 @@ from ..errors import ErrorCode, Invalid, NotConfigured, Unauthorized
 from ..runtime import runtime
 from ..service import zammad
 from ..service.helpdesk.inbound import ignored
+from .answers import EventAnswer
 from .body import read_json
+from .declare import declare
+from .errors import size_in_words
 from .helpdesk import delivery_id
 from .webhooks import read_body
 
@@ -26,6 +29,15 @@ MAX_BODY = -(-(ZAMMAD_MAX_CHARS * WORST_BYTES_PER_CHAR + ENVELOPE) // MIB) * MIB
 
 
 @bp.post("/webhooks/zammad")
+@declare("A Zammad trigger webhook delivery (CONTRACT section 10)", body=webhook.Delivery,
+         answers={200: EventAnswer}, security="zammad", tag="webhooks",
+         description="Zammad's default payload, signed with the webhook's signature token (see the security "
+                     "schemes). `X-Zammad-Delivery` (1-128 printable ASCII characters; Zammad sends a UUID) applies "
+                     "a delivery once; `X-Zammad-Trigger` is only a hint. A delivery with nothing to act on is "
+                     "answered `status: ignored`.",
+         errors={400: "The body is not JSON, or X-Zammad-Delivery is not 1-128 printable ASCII characters.",
+                 413: f"The body is over {size_in_words(MAX_BODY)}.",
+                 422: "A field stickybot reads holds a value Zammad never sends (`details` names it)."})
 def zammad_event():
     rt = runtime()
     cfg = rt.config

@@ -5,7 +5,8 @@ the trigger), not an event: it names no event and no changed field. So this modu
 what happened is told from it and what stickybot saw last (bot/service/zammad.py).
 
 Values Zammad never sends, field by field:
-- No `ticket` object, or a ticket without `id` or `updated_at` -> an ignored delivery (200) with the reason.
+- A body that is not a JSON object -> Unfit. No `ticket` object, or a ticket without `id` or `updated_at` -> an
+  ignored delivery (200) with the reason.
 - A field stickybot reads, present with a value of the wrong type or out of range -> `Unfit` naming the field
   (422, nothing stored); absent or null means "not given".
   - Ids (`ticket.id`, `customer_id`, `owner_id`, `group_id`, `updated_by_id`, `article.id`,
@@ -22,10 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from integrations.fields import Unfit, flag, moment, object_, text, whole_id
 from integrations.helpdesk import Contact
 
-__all__ = ["Article", "Snapshot", "Ticket", "Unfit", "read"]
+__all__ = ["Article", "Delivery", "Snapshot", "Ticket", "Unfit", "read"]
 NOBODY = 1  # Zammad's user 1, "-": an owner of 1 is no owner
 # State names whose type is closed (Zammad's seeds: closed, merged; older installs also had removed). Every other
 # state (new, open, pending reminder, pending close, ...) is open.
@@ -65,11 +68,26 @@ class Snapshot:
     reason: str = ""                     # why there is nothing to read, when `ticket` is None
 
 
+class Delivery(BaseModel):
+    """A Zammad trigger webhook's default payload: the ticket and the article its change created (`{}` when none),
+    as they were when Zammad's job built it. stickybot reads, and refuses with 422 when present with a value
+    Zammad never sends: the ticket's `id`, `customer_id`, `owner_id` (1: nobody), `group_id`, `updated_by_id`, the
+    article's `id` and `created_by_id` (whole numbers from 1 to 2^31-1), the times `created_at` and `updated_at`
+    (ISO 8601), the texts `number`, `state`, `group.name`, the customer's `firstname`, `lastname`, `email`, the
+    article's `sender` (no NUL), and `article.internal` (true or false). Every other field is Zammad's own and
+    never looked at."""
+
+    model_config = ConfigDict(extra="allow")
+
+    ticket: dict[str, Any] | None = Field(None, description="The ticket, with its owner, customer and group.")
+    article: dict[str, Any] | None = Field(None, description="The article the change created, or {}.")
+
+
 def read(payload: Any) -> Snapshot:
     """The snapshot a body carries; raises Unfit (see the module's rules)."""
     if not isinstance(payload, dict):
-        return Snapshot(None, reason="not a JSON object")
-    t = object_(payload.get("ticket"), "ticket")
+        raise Unfit("(body)", "must be a JSON object, as every Zammad delivery is")
+    t, article = object_(payload.get("ticket"), "ticket"), object_(payload.get("article"), "article")
     if not t:
         return Snapshot(None, reason="no ticket in the body (a custom payload? stickybot reads Zammad's default one)")
     ticket_id = whole_id(t.get("id"), "ticket.id")
@@ -79,7 +97,7 @@ def read(payload: Any) -> Snapshot:
     ticket = Ticket(ticket_id, updated_at, moment(t.get("created_at"), "ticket.created_at", unix=False),
                     _number(t.get("number")), _customer(t), _owner(t.get("owner_id")), _group(t),
                     text(t.get("state"), "ticket.state"), whole_id(t.get("updated_by_id"), "ticket.updated_by_id"))
-    return Snapshot(ticket, _article(object_(payload.get("article"), "article")))
+    return Snapshot(ticket, _article(article))
 
 
 def _article(a: dict | None) -> Article | None:

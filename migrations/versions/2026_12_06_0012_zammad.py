@@ -2,7 +2,7 @@
 applied of a helpdesk conversation's state, and pauses of the outbox's senders kept in the database
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06 12:00:00
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 
 revision: str = '0012'
-down_revision: Union[str, None] = '0010'
+down_revision: Union[str, None] = '0011'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

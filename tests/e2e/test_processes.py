@@ -91,18 +91,22 @@ def delivered(slack) -> list[str]:
             for p in slack.posts("U_ALICE")]
 
 
-def test_two_workers_on_one_database_deliver_every_handoff_exactly_once(app, db_url, slack):
+def test_two_workers_on_one_database_deliver_every_handoff_exactly_once(app, db_url, slack, tmp_path):
     queue_handoffs(app, 80)
     env = env_for(db_url, SLACK_BOT_TOKEN="xoxb-t", SLACK_API_URL=slack.url, STICKY_OUTBOX_EVERY_S="0.2",
                   STICKY_SWEEP_EVERY_S="3600", STICKY_EXPIRE_EVERY_S="3600")
-    workers = [subprocess.Popen([str(BIN), "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-               for _ in range(2)]
-    try:
-        assert wait_until(lambda: len(slack.posts()) >= 80 and not pending(app), timeout=60)
+    logs = [tmp_path / f"worker{n}.log" for n in range(2)]
+    workers = [subprocess.Popen([str(BIN), "worker"], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+               for log in logs]
+    started = lambda: all("worker started" in log.read_text() for log in logs)  # noqa: E731
+    try:  # both running (one alone may deliver everything while the other still starts), and every row sent
+        assert wait_until(lambda: started() and len(slack.posts()) >= 80 and not pending(app), timeout=60)
     finally:  # stopped before counting: a double sent late would be in the fake Slack by then
         for w in workers:
             w.send_signal(signal.SIGTERM)
-        outputs = [w.communicate(timeout=30)[0].decode() for w in workers]
+        for w in workers:
+            w.wait(timeout=30)
+        outputs = [log.read_text() for log in logs]
     assert sorted(delivered(slack)) == sorted(f"c{i}" for i in range(80))
     assert [w.returncode for w in workers] == [0, 0], outputs
     assert all("worker stopped" in out for out in outputs)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.db import Database
-from bot.store import AgentRecord, Conversation, ConversationStatus, OutboxKind, OutboxState, TeamRecord
+from bot.store import AgentRecord, Conversation, ConversationStatus, OutboxKind, OutboxState, TeamRecord, WrongTokens
 from routing import Decision, Link, Outcome, Rule, Status
 from tests.fakes.store import FakeStore
 
@@ -189,3 +189,32 @@ def test_a_cover_keeps_the_link_alive_and_a_real_link_forgets_the_cover(db):
     assert db.transact(lambda s: s.link("ada")).last_interaction_at == T0 + timedelta(hours=2)
     db.transact(lambda s: s.set_link("ada", "alice", T0 + timedelta(days=3)))
     assert db.transact(lambda s: s.link("ada")) == Link("alice", T0 + timedelta(days=3), None)
+
+
+def test_a_session_is_open_until_it_expires_or_is_closed_and_expired_ones_are_pruned_in_batches(db):
+    hours = [timedelta(hours=h) for h in range(4)]
+    db.transact(lambda s: [s.open_session(f"k{n}", T0, T0 + h) for n, h in enumerate(hours)])
+    assert db.transact(lambda s: [s.session_open(f"k{n}", T0 + timedelta(hours=1)) for n in range(4)]) == \
+        [False, False, True, True]  # k1 expires at T0 + 1 h: closed at that instant
+    assert db.transact(lambda s: (s.close_session("k3"), s.close_session("k3"))) == (True, False)
+    assert db.transact(lambda s: s.session_open("k3", T0)) is False
+    later = T0 + timedelta(minutes=90)
+    assert db.transact(lambda s: s.prune_sessions(later, 1)) == 1
+    assert db.transact(lambda s: s.prune_sessions(later, 5)) == 1  # k0 and k1 expired; k2 is all that is left
+    assert db.transact(lambda s: s.session_open("k2", T0)) is True
+    assert db.transact(lambda s: s.close_sessions()) == 1
+    assert db.transact(lambda s: s.session_open("k2", T0)) is False
+
+
+def test_wrong_tokens_are_counted_per_client_in_a_window_that_starts_again_once_over(db):
+    stale = lambda now: now - timedelta(minutes=15)  # noqa: E731
+    count = lambda client, now: db.transact(lambda s: s.count_wrong_token(client, now, stale(now)))  # noqa: E731
+    assert db.transact(lambda s: s.wrong_tokens("10.0.0.1")) is None
+    assert [count("10.0.0.1", T0 + timedelta(minutes=m)).failures for m in (0, 5, 14)] == [1, 2, 3]
+    assert count("10.0.0.2", T0 + timedelta(minutes=1)) == WrongTokens(1, T0 + timedelta(minutes=1))
+    known = db.transact(lambda s: s.wrong_tokens("10.0.0.1"))
+    assert (known.failures, known.since) == (3, T0)
+    again = count("10.0.0.1", T0 + timedelta(minutes=15))  # the window that began at T0 is over
+    assert (again.failures, again.since) == (1, T0 + timedelta(minutes=15))
+    assert db.transact(lambda s: s.prune_wrong_tokens(T0 + timedelta(minutes=2), 10)) == 1  # 10.0.0.2's
+    assert db.transact(lambda s: (s.wrong_tokens("10.0.0.2"), s.wrong_tokens("10.0.0.1").failures)) == (None, 1)

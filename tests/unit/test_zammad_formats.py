@@ -52,11 +52,19 @@ def test_a_field_zammad_never_sends_like_that_is_unfit_naming_it(field, value):
     assert raised.value.details[0]["field"] == field
 
 
-@pytest.mark.parametrize("payload, words", [([], "not a JSON object"), ({}, "no ticket"),
+@pytest.mark.parametrize("payload, words", [({}, "no ticket"), ({"ticket": None}, "no ticket"),
                                             ({"ticket": {"id": 5}}, "no id or no updated_at")])
 def test_a_body_without_a_ticket_is_nothing_to_read(payload, words):
     found = webhook.read(payload)
     assert found.ticket is None and words in found.reason
+
+
+@pytest.mark.parametrize("payload, field", [([], "(body)"), ("ticket", "(body)"), (5, "(body)"), (None, "(body)"),
+                                            ({"ticket": None, "article": [None]}, "article")])
+def test_a_body_that_is_not_zammads_shape_is_unfit_even_without_a_ticket(payload, field):
+    with pytest.raises(webhook.Unfit) as raised:
+        webhook.read(payload)
+    assert raised.value.details[0]["field"] == field
 
 
 # --- what a snapshot says happened ------------------------------------------------------------------------
