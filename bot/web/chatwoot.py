@@ -15,8 +15,7 @@ from ..service import chatwoot
 from .answers import EventAnswer
 from .body import read_json
 from .declare import declare
-from .errors import size_in_words
-from .helpdesk import delivery_id
+from .helpdesk import delivery_id, refusals
 from .webhooks import read_body
 
 bp = Blueprint("chatwoot", __name__)
@@ -38,9 +37,7 @@ MAX_BODY = -(-(COPIES * CHATWOOT_MAX_CHARS * WORST_BYTES_PER_CHAR + ENVELOPE) //
                      "CHATWOOT_ALLOW_UNSIGNED is set, from CHATWOOT_UNSIGNED_SOURCES. `X-Chatwoot-Delivery` "
                      "(1-128 printable ASCII characters; Chatwoot sends a UUID) applies a delivery once. Events "
                      "stickybot does not route are answered `status: ignored`.",
-         errors={400: "The body is not JSON, or X-Chatwoot-Delivery is not 1-128 printable ASCII characters.",
-                 413: f"The body is over {size_in_words(MAX_BODY)}.",
-                 422: "A field stickybot reads holds a value Chatwoot never sends (`details` names it)."})
+         errors=refusals("Chatwoot", "X-Chatwoot-Delivery", MAX_BODY))
 def chatwoot_event():
     rt = runtime()
     cfg = rt.config

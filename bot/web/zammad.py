@@ -14,8 +14,7 @@ from ..service.helpdesk.inbound import ignored
 from .answers import EventAnswer
 from .body import read_json
 from .declare import declare
-from .errors import size_in_words
-from .helpdesk import delivery_id
+from .helpdesk import delivery_id, refusals
 from .webhooks import read_body
 
 bp = Blueprint("zammad", __name__)
@@ -35,9 +34,7 @@ MAX_BODY = -(-(ZAMMAD_MAX_CHARS * WORST_BYTES_PER_CHAR + ENVELOPE) // MIB) * MIB
                      "schemes). `X-Zammad-Delivery` (1-128 printable ASCII characters; Zammad sends a UUID) applies "
                      "a delivery once; `X-Zammad-Trigger` is only a hint. A delivery with nothing to act on is "
                      "answered `status: ignored`.",
-         errors={400: "The body is not JSON, or X-Zammad-Delivery is not 1-128 printable ASCII characters.",
-                 413: f"The body is over {size_in_words(MAX_BODY)}.",
-                 422: "A field stickybot reads holds a value Zammad never sends (`details` names it)."})
+         errors=refusals("Zammad", "X-Zammad-Delivery", MAX_BODY))
 def zammad_event():
     rt = runtime()
     cfg = rt.config
