@@ -13,7 +13,7 @@ from . import migrate
 from .app import create_app
 from .config import ConfigError
 from .errors import StickyError
-from .runtime import runtime
+from .runtime import HELPDESKS, runtime
 
 log = logging.getLogger(__name__)
 SERVICES = ("serve", "worker")  # their logs are their output; the other commands print an answer
@@ -135,44 +135,83 @@ def directory_load(file):
 
 @directory.command("sync")
 @verbose
-@click.argument("source", type=click.Choice(["chatwoot"]))
+@click.argument("source", type=click.Choice(sorted(map(str, HELPDESKS))))
 @with_appcontext
 def directory_sync(source):
-    """Load agents (matched by e-mail), teams and team members from Chatwoot."""
-    from integrations.chatwoot.api import ChatwootFailure
+    """Load agents (matched by e-mail), teams and team members from a helpdesk."""
+    from integrations.helpdesk import ApiFailure
 
-    from .service.chatwoot_writeback import sync
+    from .service.helpdesk.people import sync
 
     _migrated()
     rt = runtime()
-    if rt.chatwoot is None:
-        raise click.ClickException("set CHATWOOT_URL, CHATWOOT_ACCOUNT_ID and CHATWOOT_API_TOKEN (a user's access "
-                                   "token: bot tokens cannot list agents)")
+    desk = rt.desks.get(source)
+    if desk is None:
+        raise click.ClickException(HELPDESKS[source].needs)
     try:
-        counts = sync(rt.db, rt.chatwoot, rt.clock.now())
-    except ChatwootFailure as exc:
-        raise click.ClickException(f"Chatwoot answered {exc.error}; nothing was loaded") from None
-    click.echo(f"synced {counts['agents']} agents ({counts['created']} new) and {counts['teams']} teams from Chatwoot")
+        counts = sync(rt.db, desk, rt.clock.now())
+    except ApiFailure as exc:
+        raise click.ClickException(f"{desk.channel.display} answered {exc.error}; nothing was loaded") from None
+    click.echo(f"synced {counts['agents']} agents ({counts['created']} new) and {counts['teams']} teams from "
+               f"{desk.channel.display}")
+
+
+@main.group()
+def zammad():
+    """Zammad: the webhook and triggers stickybot needs."""
+
+
+@zammad.command("setup")
+@click.option("--public-url", required=True, help="where Zammad reaches stickybot, e.g. https://stickybot.example.com")
+@click.option("--dry-run", is_flag=True, help="print the requests it would send, and change nothing")
+@with_appcontext
+def zammad_setup(public_url, dry_run):
+    """Create or update, through Zammad's API, the webhook (signed with ZAMMAD_WEBHOOK_SECRET) and the triggers
+    that call it; running it again changes nothing."""
+    from urllib.parse import urlsplit
+
+    from integrations.helpdesk import ApiFailure
+
+    from .service.zammad_setup import setup
+
+    rt = runtime()
+    if rt.zammad is None:
+        raise click.ClickException(HELPDESKS["zammad"].needs)
+    if not rt.config.zammad_webhook_secret:
+        raise click.ClickException("set ZAMMAD_WEBHOOK_SECRET: the webhook's signature token, which stickybot "
+                                   "checks every delivery against")
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise click.ClickException("--public-url must be an http(s) address without query, e.g. "
+                                   "https://stickybot.example.com")
+    try:
+        setup(rt.zammad, public_url, rt.config.zammad_webhook_secret, dry_run, click.echo)
+    except ApiFailure as exc:
+        raise click.ClickException(f"Zammad answered {exc.error}; what is listed above was done") from None
 
 
 @main.group()
 def outbox():
-    """The outbox of Slack messages and Chatwoot write-backs."""
+    """The outbox of Slack messages and helpdesk write-backs."""
 
 
 @outbox.command("retry")
 @verbose
-@click.option("--channel", type=click.Choice(["all", "slack", "chatwoot"]), default="all", show_default=True)
+@click.option("--channel", type=click.Choice(["all", "slack", *sorted(map(str, HELPDESKS))]), default="all",
+              show_default=True)
 @with_appcontext
 def outbox_retry(channel):
-    """Send again what was given up on (e.g. after fixing a token or a channel)."""
+    """Send again what was given up on (e.g. after fixing a token or a channel), and end a pause at once."""
     from .store import OutboxKind
 
     kinds = None if channel == "all" else frozenset(k for k in OutboxKind if k.startswith(channel + "."))
     _migrated()
     rt = runtime()
-    count = rt.db.transact(lambda store: store.retry_failed(kinds))
+    count, resumed = rt.db.transact(lambda store: (store.retry_failed(kinds),
+                                                   store.resume(None if channel == "all" else [channel])))
     click.echo(f"{count} failed deliveries are due again; running workers send them at their next round")
+    for paused in resumed:
+        click.echo(f"the paused {paused} deliveries resume now, with every row that was kept")
 
 
 if __name__ == "__main__":  # pragma: no cover

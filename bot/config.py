@@ -25,10 +25,10 @@ def _ids(value: str | None) -> frozenset[str]:
     return frozenset(p.strip() for p in (value or "").replace(";", ",").split(",") if p.strip())
 
 
-def _zone(value: str | None) -> str:
+def _zone(value: str | None, variable: str) -> str:
     name = (value or "").strip() or "UTC"
     if not known_zone(name):
-        raise ConfigError(f"STICKY_DEFAULT_TIME_ZONE must be an IANA time zone such as Europe/Berlin, not {name!r}")
+        raise ConfigError(f"{variable} must be an IANA time zone such as Europe/Berlin, not {name!r}")
     return name
 
 
@@ -71,6 +71,11 @@ class Config:
     chatwoot_webhook_secret: str | None = field(default=None, repr=False)
     chatwoot_allow_unsigned: bool = False
     chatwoot_unsigned_sources: frozenset[str] = frozenset()
+    zammad_url: str | None = None
+    zammad_api_token: str | None = field(default=None, repr=False)
+    zammad_webhook_secret: str | None = field(default=None, repr=False)
+    zammad_time_zone: str = "UTC"  # Zammad's timezone_default: out-of-office dates are days there
+    zammad_sync_every_s: float = 600.0
     # Reverse proxies whose X-Forwarded-For names the client (bot.web.proxies); none by default.
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     # The zone of agents that have none of their own (CONTRACT.md 9.1).
@@ -105,8 +110,13 @@ class Config:
             chatwoot_webhook_secret=_secret(env.get("CHATWOOT_WEBHOOK_SECRET")),
             chatwoot_allow_unsigned=_flag(env.get("CHATWOOT_ALLOW_UNSIGNED"), False),
             chatwoot_unsigned_sources=_ids(env.get("CHATWOOT_UNSIGNED_SOURCES")),
+            zammad_url=_secret(env.get("ZAMMAD_URL")),
+            zammad_api_token=_secret(env.get("ZAMMAD_API_TOKEN")),
+            zammad_webhook_secret=_secret(env.get("ZAMMAD_WEBHOOK_SECRET")),
+            zammad_time_zone=_zone(env.get("ZAMMAD_TIME_ZONE"), "ZAMMAD_TIME_ZONE"),
+            zammad_sync_every_s=float(env.get("ZAMMAD_SYNC_EVERY_S") or 600),
             trusted_proxies=networks("STICKY_TRUSTED_PROXIES", env.get("STICKY_TRUSTED_PROXIES")),
-            default_time_zone=_zone(env.get("STICKY_DEFAULT_TIME_ZONE")),
+            default_time_zone=_zone(env.get("STICKY_DEFAULT_TIME_ZONE"), "STICKY_DEFAULT_TIME_ZONE"),
         )
         return replace(built, **overrides)
 

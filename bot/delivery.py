@@ -30,31 +30,34 @@ def backoff(attempts: int) -> float:
 
 
 class Outbox:
-    """The process's senders, their pauses, and the one loop that delivers due rows through them."""
+    """The process's senders, and the one loop that delivers due rows through them. A sender's pause is kept in
+    the database (every process honours it; `stickybot outbox retry` ends it)."""
 
     def __init__(self, db: Database, senders: list[Sender], lease_s: float, clock: Clock):
         self.db, self.clock = db, clock
         self.lease = timedelta(seconds=lease_s)
         self.by_kind = {kind: sender for sender in senders for kind in sender.kinds}
-        self._paused: dict[int, datetime] = {}  # id(sender) -> until
 
     def paused_until(self, sender: Sender) -> datetime | None:
-        until = self._paused.get(id(sender))
-        return until if until is not None and until > self.clock.now() else None
+        return self.db.read(lambda store: store.pauses(self.clock.now())).get(sender.name)
 
     def resume(self, sender: Sender) -> None:
-        self._paused.pop(id(sender), None)
+        self.db.transact(lambda store: store.resume([sender.name]))
+
+    def _due_kinds(self, store, now: datetime) -> frozenset:
+        """The kinds of senders not paused, if a row of them is due (else nothing: no write transaction, so no
+        turn at SQLite's single writer)."""
+        paused = store.pauses(now)
+        kinds = frozenset(k for k, s in self.by_kind.items() if s.name not in paused)
+        return kinds if kinds and store.any_due(kinds, now) else frozenset()
 
     def deliver_due(self, limit: int = 50, stop: threading.Event | None = None) -> int:
         """Send up to `limit` due rows; returns how many were handled. Safe to call from any process."""
         handled = 0
         while handled < limit and not (stop is not None and stop.is_set()):
-            kinds = frozenset(k for k, s in self.by_kind.items() if self.paused_until(s) is None)
-            if not kinds:
-                break
             now = self.clock.now()
-            # Nothing due: no write transaction (on SQLite, no turn at the single writer).
-            if not self.db.read(lambda store: store.any_due(kinds, now)):
+            kinds = self.db.read(lambda store: self._due_kinds(store, now))
+            if not kinds:
                 break
             item = self.db.transact(lambda store: store.claim_next(kinds, now, self.lease))
             if item is None:
@@ -82,18 +85,23 @@ class Outbox:
             self._finish(item, OutboxState.FAILED, exc.error)
         elif exc.verdict == Verdict.PAUSE:
             pause = timedelta(seconds=exc.retry_after) if exc.retry_after else PAUSE
-            log.error("%s refused our credentials (%s): its deliveries pause for %s; fix the token",
-                      item.kind.split(".")[0], exc.error, pause)
-            self._paused[id(sender)] = self.clock.now() + pause
-            self._finish(item, OutboxState.PENDING, exc.error, pause.total_seconds())
+            log.error("%s refused our credentials (%s): its deliveries pause for %s; fix the token, then "
+                      "`stickybot outbox retry` resumes them at once", sender.name, exc.error, pause)
+            self._finish(item, OutboxState.PENDING, exc.error, pause.total_seconds(), pause_sender=sender.name)
         else:
             delay = exc.retry_after if exc.retry_after is not None else backoff(item.attempts)
             log.info("outbox row %s: will retry in %.0f s (%s)", item.id, delay, exc.error)
             self._finish(item, OutboxState.PENDING, exc.error, delay)
 
-    def _finish(self, item: OutboxItem, state: OutboxState, note: str | None, retry_in: float = 0.0) -> None:
+    def _finish(self, item: OutboxItem, state: OutboxState, note: str | None, retry_in: float = 0.0,
+                pause_sender: str | None = None) -> None:
         retry_at = self.clock.now() + timedelta(seconds=retry_in)
-        if not self.db.transact(lambda store: store.finish(item, state, note, retry_at)):
+
+        def finish(store) -> bool:
+            if pause_sender is not None:
+                store.pause(pause_sender, retry_at, note)
+            return store.finish(item, state, note, retry_at)
+        if not self.db.transact(finish):
             log.warning("outbox row %s was re-claimed by another worker before its outcome was recorded", item.id)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from .db import Database
 from .runtime import Runtime
 from .service import access, assignment, covering
+from .service.helpdesk import people
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -166,9 +167,20 @@ def make_jobs(rt: Runtime, stop: threading.Event) -> dict[str, Callable[[], None
         while not stop.is_set() and rt.outbox.deliver_due(stop=stop) > 0:
             pass
 
-    return {
+    jobs = {
         "expire_links": guarded("expire_links", lambda: expire_links(rt.db, stop)),
         "deliver_outbox": guarded("deliver_outbox", deliver),
         "sweep_queue": guarded("sweep_queue", lambda: sweep(rt.db)),
         "retention": guarded("retention", lambda: retain(rt.db, rt.config.retention_days, stop)),
     }
+    for channel, desk in rt.desks.items():
+        if desk.sync_every is not None:  # a helpdesk whose directory is kept in step (Zammad)
+            jobs[f"{channel}_sync"] = guarded(f"{channel}_sync", lambda desk=desk: sync_directory(rt, desk))
+    return jobs
+
+
+def sync_directory(rt: Runtime, desk) -> dict:
+    counts = people.sync(rt.db, desk, rt.clock.now())
+    log.info("directory sync from %s: %d agents (%d new), %d teams", desk.channel.display, counts["agents"],
+             counts["created"], counts["teams"])
+    return counts

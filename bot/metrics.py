@@ -51,14 +51,16 @@ RETURNING_OUTCOMES = Counter("stickybot_returning_outcomes", "Where returning cu
 MISSES = Counter("stickybot_sticky_misses", "Why returning customers did not reach their agent (a hold's cause "
                  "counts when it falls back)", ["cause"])
 WINDOW_PASSED = Counter("stickybot_window_passed", "Customers who came back after their link had run out")
+REFUSALS = Counter("stickybot_owner_refusals", "Owners a helpdesk refused (Zammad answers 200 with no owner); "
+                   "the conversation was routed again without them", ["helpdesk"])
 _COUNTED = {"hold": HOLDS, "hold_came_back": HOLD_OUTCOMES.labels("came_back"),
             "hold_fell_back": HOLD_OUTCOMES.labels("fell_back"), "hold_resolved": HOLD_OUTCOMES.labels("resolved"),
             "claim_lapse": CLAIM_LAPSES, "returning": RETURNING, "window_passed": WINDOW_PASSED}
 _OWN = (DECISIONS, WEBHOOK_LATENCY, WEBHOOK_ANSWERS, HOLDS, HOLD_OUTCOMES, CLAIM_LAPSES, RETURNING,
-        RETURNING_OUTCOMES, MISSES, WINDOW_PASSED)
+        RETURNING_OUTCOMES, MISSES, WINDOW_PASSED, REFUSALS)
 
 bp = Blueprint("metrics", __name__)
-_CHANNELS = {"/webhooks/widget": "widget", "/webhooks/chatwoot": "chatwoot"}
+_CHANNELS = {"/webhooks/widget": "widget", "/webhooks/chatwoot": "chatwoot", "/webhooks/zammad": "zammad"}
 
 
 def committed(info: dict) -> None:
@@ -71,6 +73,8 @@ def committed(info: dict) -> None:
         RETURNING_OUTCOMES.labels(outcome).inc()
     for cause in info.get("missed", ()):
         MISSES.labels(cause).inc()
+    for helpdesk in info.get("refused", ()):
+        REFUSALS.labels(helpdesk).inc()
 
 
 class DatabaseGauges:

@@ -25,6 +25,7 @@ class Team(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=128)
     name: str = Field(max_length=200)
     chatwoot_team_id: int | None = Field(default=None, index=True)
+    zammad_group_id: int | None = Field(default=None, index=True)
 
 
 class AgentRow(SQLModel, table=True):
@@ -39,6 +40,7 @@ class AgentRow(SQLModel, table=True):
     open_load: int = 0
     last_assigned: int | None = None
     chatwoot_user_id: int | None = Field(default=None, index=True)
+    zammad_user_id: int | None = Field(default=None, index=True)
     # When it works (CONTRACT.md 9.1): its IANA zone (None: the default zone) and weekly hours (JSON; None:
     # always on duty); whom its returning customers go to while it is absent, unless an absence says otherwise
     # (JSON list); and a Slack do-not-disturb window.
@@ -116,6 +118,7 @@ class Conversation(SQLModel, table=True):
     held_until: datetime | None = None
     claim_due: datetime | None = None    # an assignment to claim: by when, and when it was claimed
     claimed_at: datetime | None = None
+    label: str | None = Field(default=None, max_length=200)  # what the channel calls it (Zammad: the ticket number)
 
 
 class DecisionRow(SQLModel, table=True):
@@ -171,7 +174,7 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit"
     id: int | None = Field(default=None, primary_key=True)
     at: datetime
-    actor: str = Field(max_length=80)    # api | slack:<user id> | cli | chatwoot-sync | dashboard
+    actor: str = Field(max_length=80)    # api | slack:<user id> | cli | chatwoot-sync | zammad-sync | dashboard
     action: str = Field(max_length=32)
     target: str = Field(max_length=200, index=True)  # what changed: "settings", an agent, team or customer id
     before: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
@@ -224,3 +227,24 @@ class WrongToken(SQLModel, table=True):
     client: str = Field(primary_key=True, max_length=64)
     failures: int
     since: datetime = Field(index=True)  # the first wrong token of the window
+
+
+class HelpdeskSeen(SQLModel, table=True):
+    """What stickybot last applied of a helpdesk conversation's own state (Zammad: its ticket's owner and group,
+    as of the ticket's `updated_at`), so that an older snapshot, or a captured one sent again, changes nothing."""
+
+    __tablename__ = "helpdesk_seen"
+    conversation_id: str = Field(primary_key=True, max_length=200)
+    updated_at: datetime
+    owner: int | None = None     # the helpdesk's user holding it then (None: nobody)
+    group_id: int | None = None  # the helpdesk's team (Zammad: group) then
+
+
+class OutboxPause(SQLModel, table=True):
+    """A sender whose deliveries wait because its credentials were refused: in the database, so that every
+    process honours it and `stickybot outbox retry` ends it at once."""
+
+    __tablename__ = "outbox_pause"
+    channel: str = Field(primary_key=True, max_length=32)
+    until: datetime
+    error: str | None = Field(default=None, max_length=200)

@@ -27,6 +27,7 @@ class DeliveryFailure(Exception):
 
 
 class Sender(Protocol):
+    name: str  # the channel it delivers to ("slack", "chatwoot", ...): what a pause is kept under
     kinds: frozenset[OutboxKind]
 
     def send(self, item: OutboxItem) -> str | None:

@@ -8,6 +8,7 @@ from typing import Callable
 from flask import current_app
 
 from integrations.chatwoot.api import ChatwootApi
+from integrations.zammad.api import ZammadApi
 from integrations.slack.client import SlackClient
 
 from .clock import Clock
@@ -15,11 +16,15 @@ from .config import Config
 from .db import Database
 from .delivery import Deliverer, Outbox
 from .outbox import Sender
-from .service.chatwoot_writeback import ChatwootSender
+from .service.chatwoot_writeback import ChatwootDesk
+from .service.zammad_writeback import ZammadDesk
+from .service.helpdesk.writeback import Desk, HelpdeskSender
 from .slack.admins import SlackAdmins
 from .slack.sender import SlackSender
 
 log = logging.getLogger(__name__)
+# Every helpdesk stickybot speaks, by channel: its Desk (what configuring it needs is its `needs`).
+HELPDESKS = {ChatwootDesk.channel: ChatwootDesk, ZammadDesk.channel: ZammadDesk}
 
 
 class Runtime:
@@ -38,11 +43,17 @@ class Runtime:
         configured = c.chatwoot_url and c.chatwoot_account_id and c.chatwoot_api_token
         self.chatwoot = ChatwootApi(c.chatwoot_url, c.chatwoot_account_id, c.chatwoot_api_token) \
             if configured else None
+        # The helpdesks whose API is configured, by channel: write-back, learning users, directory sync.
+        self.desks: dict[str, Desk] = {}
+        if self.chatwoot is not None:
+            self.desks[ChatwootDesk.channel] = ChatwootDesk(self.chatwoot)
+        self.zammad = ZammadApi(c.zammad_url, c.zammad_api_token) if c.zammad_url and c.zammad_api_token else None
+        if self.zammad is not None:
+            self.desks[ZammadDesk.channel] = ZammadDesk(self.zammad, c.zammad_time_zone)
         senders: list[Sender] = []
         if self.slack is not None:
             senders.append(SlackSender(self.db, self.slack, config.slack_queue_channel))
-        if self.chatwoot is not None:
-            senders.append(ChatwootSender(self.db, self.chatwoot))
+        senders += [HelpdeskSender(self.db, desk) for desk in self.desks.values()]
         self.outbox = Outbox(self.db, senders, config.outbox_lease_s, self.clock)
         self.deliverer = Deliverer(self.outbox)
         self.scheduler = None  # the in-process scheduler, when this process runs one (bot.scheduler)

@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 def configure(scheduler, rt: Runtime, stop: threading.Event) -> None:
     cfg = rt.config
     every = {"expire_links": cfg.expire_every_s, "deliver_outbox": cfg.outbox_every_s,
-             "sweep_queue": cfg.sweep_every_s, "retention": cfg.retention_every_s}
+             "sweep_queue": cfg.sweep_every_s, "retention": cfg.retention_every_s,
+             **{f"{channel}_sync": getattr(cfg, desk.sync_every) for channel, desk in rt.desks.items()
+                if desk.sync_every is not None}}
     for name, job in make_jobs(rt, stop).items():
         # The outbox and the sweep run at boot (work may have waited while we were down); expiry and
         # retention wait for their first interval.

@@ -18,6 +18,18 @@ class Author(StrEnum):
     AGENT = "agent"
 
 
+class Channel(StrEnum):
+    """Where conversations come from; each channel's conversations are its own (CONTRACT.md 3)."""
+
+    WIDGET = "widget"
+    CHATWOOT = "chatwoot"
+    ZAMMAD = "zammad"
+
+    @property
+    def display(self) -> str:
+        return {"widget": "the widget", "chatwoot": "Chatwoot", "zammad": "Zammad"}[self.value]
+
+
 class EventType(StrEnum):
     CREATED = "conversation.created"
     REOPENED = "conversation.reopened"
@@ -36,13 +48,14 @@ class Inbound:
     customer_name: str | None = None
     customer_email: str | None = None
     conversation_url: str | None = None
+    conversation_label: str | None = None  # what the channel calls it, in words (Zammad: "Ticket#31118")
     team: str | None = None
     assign_agent: str | None = None
     assign_team: str | None = None
     availability_check: bool | None = None
     agent: str | None = None
     author: Author = Author.CUSTOMER
-    channel: str = "widget"
+    channel: str = Channel.WIDGET
     # A second idempotency key for the same delivery (Chatwoot: what its signature covers, next to its delivery
     # id), so that a replay under a new delivery id is still recognised.
     alias_key: str | None = None

@@ -1,4 +1,5 @@
-"""HMAC-SHA256 webhook signatures over "{timestamp}.{raw body}", with a freshness window."""
+"""Webhook signatures: HMAC-SHA256 over "{timestamp}.{raw body}" with a freshness window (the widget, Chatwoot),
+and Zammad's X-Hub-Signature, HMAC-SHA1 over the raw body alone."""
 from __future__ import annotations
 
 import hashlib
@@ -39,3 +40,16 @@ def verify(secret: str, timestamp: str | None, signature: str | None, body: byte
     if not any(value.isascii() and hmac.compare_digest(expected, value) for value in offered):
         raise SignatureError(f"{signature_header} does not match the body; sign \"{{timestamp}}.{{raw body}}\" "
                              f"with HMAC-SHA256 and send it as {prefix}=<hex>")
+
+
+def verify_hub(secret: str, signature: str | None, body: bytes) -> None:
+    """Raise SignatureError unless `signature` is `sha1=<hex HMAC-SHA1 of body>` (an X-Hub-Signature, as Zammad
+    sends it: no timestamp). Compared in constant time over the raw bytes."""
+    if not signature:
+        raise SignatureError("missing X-Hub-Signature header; set the webhook's signature token in Zammad to "
+                             "ZAMMAD_WEBHOOK_SECRET")
+    prefix, _, offered = signature.strip().partition("=")
+    expected = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+    if prefix != "sha1" or not offered.isascii() or not hmac.compare_digest(expected, offered.lower()):
+        raise SignatureError("X-Hub-Signature does not match the body; it must be sha1=<hex HMAC-SHA1 of the raw "
+                             "body> with the webhook's signature token")

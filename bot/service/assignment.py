@@ -230,8 +230,9 @@ def settle(store: Store, conv: Conversation, decision: Decision, decision_id: in
         if decision.covering:
             handoff.update(covering=decision.covering, covering_until=clock.iso(decision.covering_until))
         store.enqueue(OutboxKind.SLACK_HANDOFF, handoff)
-        if conv.channel == "chatwoot" and decision.assigned:
-            store.enqueue(OutboxKind.CHATWOOT_ASSIGN, {"decision": decision_id, "conversation": conv.id})
+        write_back = OutboxKind.of(conv.channel, "assign")  # a helpdesk's conversation: write the owner back
+        if write_back is not None and decision.assigned:
+            store.enqueue(write_back, {"decision": decision_id, "conversation": conv.id})
     return Assigned(decision_id, conv.id, str(conv.status), conv.agent_id, str(decision.rule))
 
 

@@ -1,8 +1,8 @@
 """The audit trail: who changed what (settings, agents, teams, links, blocks, customers), before and after.
 
-Actors: `api`, `slack:<user id>`, `cli`, `chatwoot-sync`, `dashboard`. Routing decisions are not audited (they
-have their own history). Nothing secret is ever recorded, and a customer is named only as an entry's target,
-which forgetting the customer replaces.
+Actors: `api`, `slack:<user id>`, `cli`, `chatwoot-sync`, `zammad-sync`, `dashboard`. Routing decisions are not
+audited (they have their own history). Nothing secret is ever recorded, and a customer is named only as an entry's
+target, which forgetting the customer replaces.
 """
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ def conversation(store: Store, conversation_id: str, who_acted: bool = False) ->
         decisions.append(shown)
     return {
         "conversation": conv.id, "customer": conv.customer_id, "status": str(conv.status),
-        "agent": conv.agent_id, "team": conv.team, "url": conv.url, "channel": conv.channel,
+        "agent": conv.agent_id, "team": conv.team, "url": conv.url, "label": conv.label, "channel": conv.channel,
         "created_at": clock.iso(conv.created_at), "queued_at": clock.iso(conv.queued_at),
         "held_until": clock.iso(conv.held_until), "claim_due": clock.iso(conv.claim_due),
         "claimed_at": clock.iso(conv.claimed_at), "left_out": sorted(store.left_out(conv.id)),

@@ -89,7 +89,7 @@ def put_team(store: Store, team_id: str, data: Any, by: By) -> tuple[dict, bool]
     _check_id(team_id, "team")
     fields = validate(TeamIn, data)
     before = store.team(team_id)
-    store.save_team(TeamRecord(team_id, fields["name"], before.chatwoot_team_id if before else None))
+    store.save_team(replace(before, name=fields["name"]) if before else TeamRecord(team_id, fields["name"]))
     audit.record(store, by, "team.update" if before else "team.create", team_id,
                  {"name": before.name} if before else None, {"name": fields["name"]})
     return team_json(store.team(team_id)), before is None

@@ -13,8 +13,9 @@ from ..store import Conversation, ConversationStatus, Preflight, Store, Trigger
 from . import assignment, covering
 
 
-def handle(store: Store, event: Inbound) -> dict:
-    """Apply one inbound event exactly once; a repeated key gets the first answer back."""
+def handle(store: Store, event: Inbound, also: tuple[str, ...] = ()) -> dict:
+    """Apply one inbound event exactly once; a repeated key gets the first answer back. `also`: further keys its
+    answer is kept under (the helpdesk delivery that carried it: see earlier())."""
     routed = event.type in (EventType.CREATED, EventType.REOPENED) and not event.assign_agent
     pre = store.preflight(event.key, event.conversation_id, event.customer_id, event.alias_key,
                           team=(event.assign_team or event.team or "") if routed else None, at=event.occurred_at)
@@ -33,9 +34,18 @@ def handle(store: Store, event: Inbound) -> dict:
     if "template" in answer:
         record["reason"] = answer.pop("template")
         record["template"] = True
-    for key in filter(None, (event.key, event.alias_key)):
+    for key in filter(None, (event.key, event.alias_key, *also)):
         store.mark_processed(key, event.conversation_id, json.dumps(record))
     return answer
+
+
+def earlier(store: Store, key: str, conversation_id: str) -> dict | None:
+    """The answer the event or delivery known by `key` got, as a duplicate's answer; None if none was applied."""
+    record = store.answer_of(key)
+    if record is None:
+        return None
+    conv = store.conversation(conversation_id)
+    return {**_from_record(json.loads(record), conv.customer_id if conv else None), "duplicate": True}
 
 
 def _from_record(record: dict, customer_id: str | None) -> dict:
@@ -66,7 +76,7 @@ def _route_new(store: Store, event: Inbound, pre: Preflight) -> dict:
     store.remember_customer(event.customer_id, event.customer_name, event.customer_email)
     conv = Conversation(id=event.conversation_id, customer_id=event.customer_id, status=ConversationStatus.NEW,
                         url=event.conversation_url, channel=event.channel, team=event.team,
-                        created_at=event.occurred_at, stored=False)
+                        created_at=event.occurred_at, label=event.conversation_label, stored=False)
     return _route(store, conv, event, pre)
 
 

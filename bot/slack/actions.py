@@ -38,6 +38,9 @@ def _on_click(rt: Runtime, what: str, body: dict, action: dict, work) -> None:
     channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
     ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
     user = (body.get("user") or {}).get("id", "")
+    if "\x00" in str(user) or "\x00" in str(conversation):  # Slack never sends one, and no database can look it up
+        log.warning("%s clicked with a NUL character in an id", what)
+        return
     where = (channel, ts) if channel and ts else None
     try:
         rt.db.transact(lambda s: work(s, conversation, user, where))

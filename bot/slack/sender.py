@@ -20,6 +20,7 @@ _VERDICTS = {SlackVerdict.RETRY: Verdict.RETRY, SlackVerdict.GIVE_UP: Verdict.GI
 
 
 class SlackSender:
+    name = "slack"
     kinds = frozenset({OutboxKind.SLACK_HANDOFF, OutboxKind.SLACK_RELEASED, OutboxKind.SLACK_UPDATE})
 
     def __init__(self, db: Database, client: SlackClient, queue_channel: str | None):
@@ -87,7 +88,7 @@ def render_handoff(store: Store, payload: dict, queue_channel: str | None) -> tu
         agent_id=decision.agent_id, linked_agent=payload.get("linked"), since_days=payload.get("since_days"),
         claim_due=conv.claim_due if conv.claimed_at is None else None, held_until=conv.held_until if held else None,
         first_contact=first_contact(decision.reason), covering=payload.get("covering"),
-        covering_until=_time(payload.get("covering_until")))
+        covering_until=_time(payload.get("covering_until")), label=conv.label)
     agent = store.agent(decision.agent_id) if decision.agent_id else None
     if agent is not None and agent.slack_user_id:
         return (agent.slack_user_id, *(blocks.hold_notice(handoff) if held else blocks.handoff(handoff)))

@@ -5,12 +5,13 @@
 """
 from .errors import Contention
 from .protocol import Store
-from .records import (AbsenceRecord, AbsenceSource, AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
-                      OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord, Trigger, WrongTokens)
+from .records import (OUTSIDE_TEAM, OUTSIDE_USER, AbsenceRecord, AbsenceSource, AgentRecord, AuditRecord, Conversation,
+                      ConversationStatus, Counts, CustomerRecord, DecisionRecord, OutboxItem, OutboxKind, OutboxState,
+                      Preflight, Seen, TeamRecord, Trigger, WrongTokens)
 from .sql import SqlStore
 
 __all__ = [
-    "AbsenceRecord", "AbsenceSource", "AgentRecord", "AuditRecord", "Contention", "Conversation", "ConversationStatus", "Counts", "CustomerRecord",
-    "DecisionRecord", "OutboxItem", "OutboxKind", "OutboxState", "Preflight", "SqlStore", "Store", "TeamRecord",
-    "Trigger", "WrongTokens",
+    "OUTSIDE_TEAM", "OUTSIDE_USER", "AbsenceRecord", "AbsenceSource", "AgentRecord", "AuditRecord", "Contention",
+    "Conversation", "ConversationStatus", "Counts", "CustomerRecord", "DecisionRecord", "OutboxItem", "OutboxKind",
+    "OutboxState", "Preflight", "Seen", "SqlStore", "Store", "TeamRecord", "Trigger", "WrongTokens",
 ]

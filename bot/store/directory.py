@@ -11,13 +11,14 @@ from routing import Status
 from routing.hours import parsed as parsed_hours
 
 from ..models import AgentRow, Membership, Team
-from .records import AgentRecord, TeamRecord
+from .records import OUTSIDE_TEAM, OUTSIDE_USER, AgentRecord, TeamRecord
 from .runner import Runner, dt
 
 AGENT, TEAM, MEMBERSHIP = AgentRow.__table__, Team.__table__, Membership.__table__
 _ROUTING_COLUMNS = "id, status, active, max_open, open_load, last_assigned, email, time_zone, hours, dnd_start, dnd_end"
 _PROFILE_COLUMNS = ("id", "name", "email", "slack_user_id", "status", "max_open", "active", "open_load",
-                    "last_assigned", "chatwoot_user_id", "time_zone", "hours", "cover", "dnd_start", "dnd_end")
+                    "last_assigned", *OUTSIDE_USER.values(), "time_zone", "hours", "cover", "dnd_start", "dnd_end")
+_TEAM_COLUMNS = (TEAM.c.id, TEAM.c.name, *(TEAM.c[column] for column in OUTSIDE_TEAM.values()))
 _A = ", ".join(f"a.{c}" for c in _ROUTING_COLUMNS.split(", "))
 _PAD = ", ".join(["NULL"] * (len(_ROUTING_COLUMNS.split(", ")) - 1))
 # Absences that matter from a decision's time on (not ended by :at), one statement per kind of read.
@@ -168,14 +169,16 @@ class DirectoryStatements:
                                                      AGENT.c.active.is_(True)).limit(1)).scalar()
         return self.agent(found) if found is not None else None
 
-    def agent_for_chatwoot_user(self, user_id: int) -> str | None:
-        return self.q.core(select(AGENT.c.id).where(AGENT.c.chatwoot_user_id == user_id).limit(1)).scalar()
+    def agent_for_outside_user(self, channel: str, user_id: int) -> str | None:
+        """The agent a helpdesk's user is (by the id a sync or the outbox learnt)."""
+        column = AGENT.c[OUTSIDE_USER[channel]]
+        return self.q.core(select(AGENT.c.id).where(column == user_id).limit(1)).scalar()
 
     def save_agent(self, agent: AgentRecord) -> None:
         """Insert or update an agent's profile (its load and rotation place are the seat operations' own)."""
         values = {"name": agent.name, "email": agent.email, "slack_user_id": agent.slack_user_id,
                   "status": str(agent.status), "max_open": agent.max_open, "active": agent.active,
-                  "chatwoot_user_id": agent.chatwoot_user_id, "time_zone": agent.time_zone,
+                  **{column: getattr(agent, column) for column in OUTSIDE_USER.values()}, "time_zone": agent.time_zone,
                   "hours": json.dumps(agent.hours.to_json(), sort_keys=True) if agent.hours is not None else None,
                   "cover": json.dumps(list(agent.cover)) if agent.cover else None,
                   "dnd_start": agent.dnd[0] if agent.dnd else None, "dnd_end": agent.dnd[1] if agent.dnd else None}
@@ -188,18 +191,19 @@ class DirectoryStatements:
             self.q.core(insert(MEMBERSHIP), [{"agent_id": agent_id, "team_id": t} for t in dict.fromkeys(teams)])
 
     def team(self, team_id: str) -> TeamRecord | None:
-        row = self.q.core(select(TEAM.c.id, TEAM.c.name, TEAM.c.chatwoot_team_id).where(TEAM.c.id == team_id)).first()
+        row = self.q.core(select(*_TEAM_COLUMNS).where(TEAM.c.id == team_id)).first()
         return self._team_record(row) if row else None
 
     def teams(self) -> list[TeamRecord]:
-        return [self._team_record(r) for r in self.q.core(select(TEAM.c.id, TEAM.c.name, TEAM.c.chatwoot_team_id)
-                                                          .order_by(TEAM.c.id))]
+        return [self._team_record(r) for r in self.q.core(select(*_TEAM_COLUMNS).order_by(TEAM.c.id))]
 
-    def team_for_chatwoot(self, chatwoot_team_id: int) -> str | None:
-        return self.q.core(select(TEAM.c.id).where(TEAM.c.chatwoot_team_id == chatwoot_team_id).limit(1)).scalar()
+    def team_for_outside(self, channel: str, team_id: int) -> str | None:
+        """The team a helpdesk's team (or group) is."""
+        column = TEAM.c[OUTSIDE_TEAM[channel]]
+        return self.q.core(select(TEAM.c.id).where(column == team_id).limit(1)).scalar()
 
     def save_team(self, team: TeamRecord) -> None:
-        values = {"name": team.name, "chatwoot_team_id": team.chatwoot_team_id}
+        values = {"name": team.name, **{column: getattr(team, column) for column in OUTSIDE_TEAM.values()}}
         if self.q.core(update(TEAM).where(TEAM.c.id == team.id).values(**values)).rowcount == 0:
             self.q.core(insert(TEAM).values(id=team.id, **values))
 
@@ -211,7 +215,7 @@ class DirectoryStatements:
     def _team_record(self, row) -> TeamRecord:
         members = self.q.core(select(MEMBERSHIP.c.agent_id).where(MEMBERSHIP.c.team_id == row[0])
                               .order_by(MEMBERSHIP.c.agent_id)).scalars().all()
-        return TeamRecord(row[0], row[1], row[2], tuple(members))
+        return TeamRecord(row[0], row[1], members=tuple(members), **dict(zip(OUTSIDE_TEAM.values(), row[2:])))
 
     def _agent_record(self, row, teams: tuple[str, ...],
                       absences: dict[str, list[routing.Absence]] | None = None) -> AgentRecord:

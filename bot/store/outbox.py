@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 
-from ..models import Conversation as ConversationRow, OutboxRow, StickyLink
+from ..models import Conversation as ConversationRow, OutboxPause, OutboxRow, StickyLink
 from .records import ConversationStatus, Counts, OutboxItem, OutboxKind, OutboxState
 from .runner import Runner, dt
 
-OUTBOX = OutboxRow.__table__
+OUTBOX, PAUSE = OutboxRow.__table__, OutboxPause.__table__
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,33 @@ class OutboxStatements:
             query = query.where(OUTBOX.c.kind.in_([str(k) for k in kinds]))
         return self.q.core(query.values(state=str(OutboxState.PENDING), next_attempt_at=self.clock.now(),
                                         lease_until=None)).rowcount
+
+    # --- pauses: a sender whose credentials were refused waits, in every process ------------------------
+
+    def pauses(self, now: datetime) -> dict[str, datetime]:
+        """Senders (by channel) paused beyond `now`, and until when."""
+        rows = self.q.all("SELECT channel, until FROM outbox_pause WHERE until > :now", now=self.q.ts(now))
+        return {r[0]: dt(r[1]) for r in rows}
+
+    def pause(self, channel: str, until: datetime, error: str | None) -> None:
+        self.q.later("INSERT INTO outbox_pause (channel, until, error) VALUES (:channel, :until, :error) "
+                     "ON CONFLICT (channel) DO UPDATE SET until = excluded.until, error = excluded.error",
+                     channel=channel, until=self.q.ts(until), error=error[:200] if error else None)
+
+    def resume(self, channels: list[str] | None = None) -> list[str]:
+        """End the pauses of `channels` (None: all) now, and make what their senders kept due again; the
+        channels that were paused."""
+        now = self.clock.now()
+        paused = select(PAUSE.c.channel).where(PAUSE.c.until > now).order_by(PAUSE.c.channel)
+        ending = delete(PAUSE)
+        if channels is not None:
+            paused, ending = paused.where(PAUSE.c.channel.in_(channels)), ending.where(PAUSE.c.channel.in_(channels))
+        ended = list(self.q.core(paused).scalars())
+        self.q.core(ending)
+        for channel in ended:
+            self.q.core(update(OUTBOX).where(OUTBOX.c.state == str(OutboxState.PENDING),
+                                             OUTBOX.c.kind.like(f"{channel}.%")).values(next_attempt_at=now))
+        return ended
 
     def prune_finished(self, before: datetime, batch: int) -> int:
         """Delete up to `batch` delivered, skipped or failed rows finished before `before`."""

@@ -1,7 +1,8 @@
 """What the store reads and writes: one type per thing, and the closed sets of strings they carry."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import ClassVar
 from datetime import datetime
 from enum import StrEnum
 
@@ -32,6 +33,7 @@ class Trigger(StrEnum):
     SUCCESSOR = "successor"        # its agent left and named a successor
     ABSENT = "absent"              # its agent is absent (the customer wrote, or it was held for that agent)
     OFF_DUTY = "off_duty"          # the agent it was held for went off duty and is not back in time
+    REFUSED = "refused"            # the helpdesk refused its agent as owner (Zammad's silent refusal)
 
 
 class OutboxKind(StrEnum):
@@ -40,6 +42,17 @@ class OutboxKind(StrEnum):
     SLACK_UPDATE = "slack.update"      # a decision's DM, updated when its hold ended or its claim lapsed
     CHATWOOT_ASSIGN = "chatwoot.assign"
     CHATWOOT_LEARN_USERS = "chatwoot.learn_users"
+    ZAMMAD_ASSIGN = "zammad.assign"
+    ZAMMAD_LEARN_USERS = "zammad.learn_users"
+
+    @classmethod
+    def of(cls, channel: str, job: str) -> "OutboxKind | None":
+        """A channel's kind for `job` (a helpdesk's "assign": write a decision back, "learn_users": match its
+        users to agents), if the channel has one."""
+        try:
+            return cls(f"{channel}.{job}")
+        except ValueError:
+            return None
 
 
 class OutboxState(StrEnum):
@@ -67,6 +80,7 @@ class Conversation:
     held_until: datetime | None = None
     claim_due: datetime | None = None
     claimed_at: datetime | None = None
+    label: str | None = None  # what the channel calls it, in words (Zammad: "Ticket#31118")
     stored: bool = True
 
     @property
@@ -98,8 +112,27 @@ class DecisionRecord:
     held_until: datetime | None = None
 
 
+# Where each helpdesk's own ids are kept on agents and teams: the one table of their names.
+OUTSIDE_USER = {"chatwoot": "chatwoot_user_id", "zammad": "zammad_user_id"}
+OUTSIDE_TEAM = {"chatwoot": "chatwoot_team_id", "zammad": "zammad_group_id"}
+
+
+class _OutsideIds:
+    """A record that remembers its id in each helpdesk, in the fields `_outside` names by channel."""
+
+    _outside: ClassVar[dict[str, str]]
+
+    def outside_id(self, channel: str) -> int | None:
+        return getattr(self, self._outside[channel])
+
+    def with_outside_id(self, channel: str, outside_id: int | None):
+        return replace(self, **{self._outside[channel]: outside_id})
+
+
 @dataclass(frozen=True)
-class AgentRecord:
+class AgentRecord(_OutsideIds):
+    _outside: ClassVar[dict[str, str]] = OUTSIDE_USER
+
     id: str
     name: str
     email: str | None = None
@@ -111,6 +144,7 @@ class AgentRecord:
     last_assigned: int | None = None
     chatwoot_user_id: int | None = None
     teams: tuple[str, ...] = ()
+    zammad_user_id: int | None = None
     time_zone: str | None = None            # as set: None means the default zone (`zone`)
     hours: Hours | None = None              # None: always on duty
     cover: tuple[str, ...] = ()             # the default cover of its absences
@@ -160,11 +194,23 @@ class AbsenceRecord:
 
 
 @dataclass(frozen=True)
-class TeamRecord:
+class TeamRecord(_OutsideIds):
+    _outside: ClassVar[dict[str, str]] = OUTSIDE_TEAM
     id: str
     name: str
     chatwoot_team_id: int | None = None
     members: tuple[str, ...] = ()
+    zammad_group_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What stickybot last applied of a helpdesk conversation's own state: as of the helpdesk's `updated_at`,
+    the helpdesk user holding it (None: nobody) and its team there."""
+
+    updated_at: datetime
+    owner: int | None = None
+    group_id: int | None = None
 
 
 @dataclass(frozen=True)

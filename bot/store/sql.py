@@ -19,6 +19,7 @@ from .access import AccessStatements
 from .customers import CustomerStatements
 from .absences import AbsenceStatements
 from .directory import PREFETCH, PREFETCH_ABSENCES, DirectoryStatements, Prefetched
+from .helpdesk import HelpdeskStatements
 from .outbox import OutboxStatements
 from .stats import StatsStatements
 from .records import (Conversation, ConversationStatus, DecisionRecord, Preflight)
@@ -27,7 +28,7 @@ from .runner import Runner, dt
 SETTINGS, DECISION, CONVERSATION = WorkspaceSettings.__table__, DecisionRow.__table__, ConversationRow.__table__
 CUSTOMER, LINK, PROCESSED = Customer.__table__, StickyLink.__table__, ProcessedEvent.__table__
 _CONVERSATION_COLUMNS = ("id, customer_id, status, agent_id, team, url, channel, created_at, queued_at, queue_seq, "
-                         "held_since, held_until, claim_due, claimed_at")
+                         "held_since, held_until, claim_due, claimed_at, label")
 _SETTINGS_COLUMNS = "sticky_days, availability_check, drain_unassigned, sticky_wait_minutes, claim_minutes"
 _DECISION_COLUMNS = ("id, conversation_id, status, agent_id, team, rule, reason, decided_at, event_id, trigger, "
                      "is_returning, window_passed, miss, linked_agent, held_until")
@@ -50,7 +51,7 @@ _SEAT_FREE = ("active = :yes AND (:needs_room = :no OR (status = 'online' AND "
 
 def _conversation(row) -> Conversation:
     return Conversation(row[0], row[1], ConversationStatus(row[2]), row[3], row[4], row[5], row[6], dt(row[7]),
-                        dt(row[8]), row[9], dt(row[10]), dt(row[11]), dt(row[12]), dt(row[13]))
+                        dt(row[8]), row[9], dt(row[10]), dt(row[11]), dt(row[12]), dt(row[13]), row[14])
 
 
 def _settings(row) -> routing.Settings:
@@ -63,7 +64,7 @@ def _decision(row) -> DecisionRecord:
 
 
 class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, OutboxStatements, StatsStatements,
-               AccessStatements):
+               AccessStatements, HelpdeskStatements):
     def __init__(self, q: Runner, clock: Clock, zone: str = "UTC"):
         self.q = q
         self.clock = clock
@@ -210,10 +211,10 @@ class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, Outbo
             return
         # A concurrent first delivery of the same conversation fails here and is run again as a duplicate.
         q.later("INSERT INTO conversation (id, customer_id, status, agent_id, team, url, channel, created_at, "
-                "queued_at, queue_seq, updated_at, held_since, held_until, claim_due, claimed_at) VALUES (:id, "
+                "queued_at, queue_seq, updated_at, held_since, held_until, claim_due, claimed_at, label) VALUES (:id, "
                 ":customer, :status, :agent, :team, :url, :channel, :created_at, :queued_at, :queue_seq, :now, "
-                ":held_since, :held_until, :claim_due, :claimed_at)",
-                channel=conv.channel, created_at=q.ts(conv.created_at), **values)
+                ":held_since, :held_until, :claim_due, :claimed_at, :label)",
+                channel=conv.channel, created_at=q.ts(conv.created_at), label=conv.label, **values)
         conv.stored = True
 
     def conversations_of(self, agent_id: str, status: ConversationStatus, *,

@@ -107,6 +107,7 @@ class ConversationOut(Answer):
     agent: str | None
     team: str | None
     url: str | None
+    label: str | None = Field(description="What the channel calls it, in words (Zammad: the ticket's number).")
     channel: str
     created_at: datetime
     queued_at: datetime | None

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 import time
 
 from flask import Blueprint, jsonify, request
@@ -10,17 +9,16 @@ from flask import Blueprint, jsonify, request
 from integrations import signing
 from integrations.chatwoot import webhook
 
-from ..errors import ErrorCode, Invalid, NotConfigured, StickyError, Unauthorized
+from ..errors import ErrorCode, Invalid, NotConfigured, Unauthorized
 from ..runtime import runtime
 from ..service import chatwoot
 from .answers import EventAnswer
 from .body import read_json
 from .declare import declare
-from .errors import size_in_words
+from .helpdesk import delivery_id, refusals
 from .webhooks import read_body
 
 bp = Blueprint("chatwoot", __name__)
-_DELIVERY_ID = re.compile(r"[!-~]{1,128}")
 # Chatwoot's largest delivery, from its source (app/models/message.rb, Conversations::EventDataPresenter):
 # a message's `content` and `processed_message_content` are each at most 150,000 characters; `message_created`
 # carries the content 3 times (`content`, and the conversation's last message's `content` and
@@ -39,9 +37,7 @@ MAX_BODY = -(-(COPIES * CHATWOOT_MAX_CHARS * WORST_BYTES_PER_CHAR + ENVELOPE) //
                      "CHATWOOT_ALLOW_UNSIGNED is set, from CHATWOOT_UNSIGNED_SOURCES. `X-Chatwoot-Delivery` "
                      "(1-128 printable ASCII characters; Chatwoot sends a UUID) applies a delivery once. Events "
                      "stickybot does not route are answered `status: ignored`.",
-         errors={400: "The body is not JSON, or X-Chatwoot-Delivery is not 1-128 printable ASCII characters.",
-                 413: f"The body is over {size_in_words(MAX_BODY)}.",
-                 422: "A field stickybot reads holds a value Chatwoot never sends (`details` names it)."})
+         errors=refusals("Chatwoot", "X-Chatwoot-Delivery", MAX_BODY))
 def chatwoot_event():
     rt = runtime()
     cfg = rt.config
@@ -60,7 +56,7 @@ def chatwoot_event():
         return jsonify(chatwoot.answer_ignored(happening, f"account {happening.account_id} is not ours"))
     if happening.account_id is None:
         return jsonify(chatwoot.answer_ignored(happening, "no account id; set CHATWOOT_ACCOUNT_ID"))
-    keys = chatwoot.delivery_keys(_delivery_id(),
+    keys = chatwoot.delivery_keys(delivery_id("X-Chatwoot-Delivery", "Chatwoot"),
                                   request.headers.get("X-Chatwoot-Timestamp"), body)
     now = rt.clock.now()
     answer = rt.db.transact(lambda store: chatwoot.receive(store, happening, keys, cfg.chatwoot_url, now),
@@ -83,14 +79,6 @@ def _authenticate(cfg, body: bytes) -> None:
                        time.time(), "sha256", "X-Chatwoot-Timestamp", "X-Chatwoot-Signature")
     except signing.SignatureError as exc:
         raise Unauthorized(str(exc), code=ErrorCode.STALE_TIMESTAMP if exc.stale else ErrorCode.BAD_SIGNATURE) from None
-
-
-def _delivery_id() -> str | None:
-    """X-Chatwoot-Delivery, the key a delivery is applied once by: Chatwoot sends a UUID."""
-    value = (request.headers.get("X-Chatwoot-Delivery") or "").strip() or None
-    if value is not None and not _DELIVERY_ID.fullmatch(value):
-        raise StickyError("X-Chatwoot-Delivery must be 1-128 printable ASCII characters (Chatwoot sends a UUID)")
-    return value
 
 
 def _trusted_source(address: str | None, sources: frozenset[str]) -> bool:

@@ -25,7 +25,7 @@ from ..service.directory import validate
 from .body import read_json
 from .params import NoQuery, Query, check_path_ids, read_query
 
-Security = Literal["admin", "widget", "chatwoot"] | None
+Security = Literal["admin", "widget", "chatwoot", "zammad"] | None
 
 
 @dataclass(frozen=True)

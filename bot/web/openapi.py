@@ -34,9 +34,13 @@ SECURITY_SCHEMES = {
     "chatwootSignature": {"type": "apiKey", "in": "header", "name": "X-Chatwoot-Signature",
                           "description": "`sha256=<hex HMAC-SHA256 of \"{timestamp}.{raw body}\" keyed by "
                                          "CHATWOOT_WEBHOOK_SECRET>`, as Chatwoot 4.12+ signs."},
+    "zammadSignature": {"type": "apiKey", "in": "header", "name": "X-Hub-Signature",
+                        "description": "`sha1=<hex HMAC-SHA1 of the raw body keyed by ZAMMAD_WEBHOOK_SECRET>` (the "
+                                       "webhook's signature token), as Zammad signs: no timestamp."},
 }
 SECURITY = {"admin": [{"adminToken": []}], "widget": [{"widgetTimestamp": [], "widgetSignature": []}],
-            "chatwoot": [{"chatwootTimestamp": [], "chatwootSignature": []}], None: []}
+            "chatwoot": [{"chatwootTimestamp": [], "chatwootSignature": []}],
+            "zammad": [{"zammadSignature": []}], None: []}
 # The refusals every call of a kind may give, and when.
 _ADMIN = {401: "The admin token is missing or wrong.",
           429: "Too many wrong admin tokens from this address: a wrong one is refused until Retry-After seconds "

@@ -1,56 +1,25 @@
 """Chatwoot's REST API, as stickybot uses it (requests; the token is a user's access token)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import requests
-
+from integrations.helpdesk import ApiFailure, JsonApi
 from routing import Status
 
 # Chatwoot's availability_status, as stickybot's status.
 AVAILABILITY = {"online": Status.ONLINE, "busy": Status.AWAY, "offline": Status.OFFLINE}
 
-
-class ChatwootFailure(Exception):
-    def __init__(self, retry: bool, error: str, retry_after: float | None = None, status: int | None = None):
-        super().__init__(error)
-        self.retry = retry
-        self.error = error
-        self.retry_after = retry_after
-        self.status = status  # the HTTP status, when Chatwoot answered
+ChatwootFailure = ApiFailure  # what a call that did not succeed raises
 
 
-@dataclass
-class ChatwootApi:
-    base_url: str
-    account_id: str
-    token: str
-    timeout: float = 10.0
-
-    def __post_init__(self):
-        self.base_url = self.base_url.rstrip("/")
-        self._http = requests.Session()
-        self._http.headers.update({"api_access_token": self.token, "Accept": "application/json"})
+class ChatwootApi(JsonApi):
+    def __init__(self, base_url: str, account_id: str, token: str, timeout: float = 10.0):
+        super().__init__(base_url, {"api_access_token": token}, timeout)
+        self.account_id = account_id
 
     def __repr__(self) -> str:  # never show the token
         return f"ChatwootApi({self.base_url!r}, account {self.account_id})"
 
-    def _url(self, path: str) -> str:
-        return f"{self.base_url}/api/v1/accounts/{self.account_id}/{path}"
-
     def _call(self, method: str, path: str, **kwargs):
-        try:
-            response = self._http.request(method, self._url(path), timeout=self.timeout, **kwargs)
-        except requests.RequestException as exc:
-            raise ChatwootFailure(True, f"transport: {type(exc).__name__}") from None
-        if response.status_code == 429 or response.status_code >= 500:
-            after = response.headers.get("Retry-After")
-            raise ChatwootFailure(True, f"http_{response.status_code}",
-                                  float(after) if after and after.replace(".", "", 1).isdigit() else None,
-                                  status=response.status_code)
-        if response.status_code >= 400:
-            raise ChatwootFailure(False, f"http_{response.status_code}", status=response.status_code)
-        return response.json() if response.content else None
+        return self.call(method, f"{self.base_url}/api/v1/accounts/{self.account_id}/{path}", **kwargs)
 
     def agents(self) -> list[dict]:
         return self._call("GET", "agents") or []

@@ -27,43 +27,16 @@ Fields stickybot does not read (message content, custom attributes, ...) are nev
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from enum import StrEnum
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from integrations.inbound import EARLIEST, LATEST
+from integrations.fields import Unfit, moment as _moment, object_ as _object, text as _text, whole_id as _id
+from integrations.helpdesk import Contact, What
 
-MAX_ID = 2**31 - 1
-NAME_MAX, EMAIL_MAX = 200, 320
-
-
-class What(StrEnum):
-    CREATED = "created"          # a new conversation, open (a pending one is the inbox bot's until it hands over)
-    OPENED = "opened"            # status open: a reopen if stickybot last saw it resolved, or the bot's handover
-    RESOLVED = "resolved"
-    ASSIGNED = "assigned"        # someone set a (user) assignee
-    UNASSIGNED = "unassigned"    # someone took the assignee away
-    MESSAGE = "message"          # the customer wrote, or an agent replied (`reply_by`)
-    IGNORE = "ignore"
-
-
-class Unfit(ValueError):
-    """A field stickybot reads holds a value Chatwoot never sends."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field} {message}")
-        self.details = [{"field": field, "message": message}]
-
-
-@dataclass(frozen=True)
-class Contact:
-    id: str
-    name: str | None = None
-    email: str | None = None
+__all__ = ["Contact", "Delivery", "Happening", "Unfit", "What", "read"]
 
 
 @dataclass(frozen=True)
@@ -209,8 +182,7 @@ def _contact(value: Any, where: str) -> Contact | None:
         return None
     name = _text(sender.get("name"), f"{where}.name")
     email = _text(sender.get("email"), f"{where}.email")
-    return Contact(str(contact_id), (name or None) and name[:NAME_MAX],
-                   email if email and len(email) <= EMAIL_MAX else None)
+    return Contact.fitted(str(contact_id), name, email)
 
 
 def _changes(value: Any) -> set[str]:
@@ -221,58 +193,3 @@ def _changes(value: Any) -> set[str]:
     if value is None:
         return set()
     raise Unfit("changed_attributes", "must be a list of changes or an object")
-
-
-def _object(value: Any, field: str) -> dict | None:
-    if value is None or isinstance(value, dict):
-        return value
-    raise Unfit(field, "must be an object")
-
-
-def _id(value: Any, field: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID:
-        return value
-    raise Unfit(field, f"must be a whole number from 1 to {MAX_ID}")
-
-
-def _text(value: Any, field: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise Unfit(field, "must be a string")
-    if "\x00" in value:
-        raise Unfit(field, "contains a NUL character, which cannot be stored")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise Unfit(field, "contains an unpaired surrogate (\\ud800-\\udfff), which cannot be stored") from None
-    return value
-
-
-def _moment(value: Any, field: str) -> datetime | None:
-    """A time, or None for "not set" (null, 0)."""
-    if value is None or (value == 0 and not isinstance(value, bool)):
-        return None
-    if isinstance(value, str):
-        moment = _iso(value, field)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
-            and EARLIEST.timestamp() < value < LATEST.timestamp():
-        moment = datetime.fromtimestamp(value, timezone.utc)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool) and 1e11 < value < 1e14:
-        raise Unfit(field, "must be unix seconds; this looks like milliseconds")
-    else:
-        raise Unfit(field, "must be unix seconds or an ISO 8601 time, between 1970 and 2100")
-    return moment
-
-
-def _iso(value: str, field: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-        moment = moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    except (ValueError, OverflowError):
-        raise Unfit(field, "must be unix seconds or an ISO 8601 time, between 1970 and 2100") from None
-    if not EARLIEST < moment < LATEST:
-        raise Unfit(field, "must be unix seconds or an ISO 8601 time, between 1970 and 2100")
-    return moment

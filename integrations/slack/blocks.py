@@ -34,6 +34,7 @@ class Handoff:
     first_contact: bool = True  # no earlier agent on record for the customer (else the reason says why not)
     covering: str | None = None           # rule cover: whose customer it is (that agent is absent)
     covering_until: datetime | None = None  # until when that agent is away (None: no end set)
+    label: str | None = None    # what the channel calls the conversation (Zammad: "Ticket#31118")
 
 
 def ago(days: int | None) -> str:
@@ -73,6 +74,8 @@ def _who(h: Handoff) -> str:
 
 
 def _link(h: Handoff) -> str:
+    if h.label:
+        return link(h.url, f"Open {h.label}") or f"{escape(h.label)} (`{escape(h.conversation_id)}`)"
     return (link(h.url, f"Open conversation {h.conversation_id}")
             or f"Conversation `{escape(h.conversation_id)}`")
 

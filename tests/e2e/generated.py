@@ -14,6 +14,7 @@ from tests.fakes.slack import FakeSlack
 from tests.slackkit import SIGNING_SECRET
 
 CHATWOOT_SECRET = "generated-chatwoot-secret"
+ZAMMAD_SECRET = "generated-zammad-secret"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "chatwoot"
 
 # Few examples each (the suite runs twice, once per database); shrinking still finds the smallest failure.
@@ -35,10 +36,11 @@ def sample(name: str) -> dict:
 
 @pytest.fixture
 def everything(db_url):
-    """The app with the widget, Chatwoot, Slack and the admin API all configured, and a little data."""
+    """The app with the widget, Chatwoot, Zammad, Slack and the admin API all configured, and a little data."""
     slack = FakeSlack().start()
     app = create_app(make_config(db_url, chatwoot_url="https://chatwoot.invalid", chatwoot_account_id="1",
-                                 chatwoot_webhook_secret=CHATWOOT_SECRET, slack_bot_token="xoxb-generated",
+                                 chatwoot_webhook_secret=CHATWOOT_SECRET, zammad_url="https://zammad.invalid",
+                                 zammad_webhook_secret=ZAMMAD_SECRET, slack_bot_token="xoxb-generated",
                                  slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.url,
                                  admin_slack_ids=frozenset({"U_ADMIN"})))
     client = StickyClient(app.test_client())

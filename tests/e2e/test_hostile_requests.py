@@ -182,8 +182,9 @@ def test_a_non_ascii_signature_gets_401(client, door):
 class Endless(io.RawIOBase):
     """A request body that never ends, counting what the server read of it."""
 
-    def __init__(self):
+    def __init__(self, cap: int = 8 * 1024 * 1024):
         self.read_bytes = 0
+        self.cap = cap
 
     def readable(self):
         return True
@@ -192,7 +193,7 @@ class Endless(io.RawIOBase):
         n = min(len(buffer), 8192)
         buffer[:n] = b"x" * n
         self.read_bytes += n
-        if self.read_bytes > 8 * 1024 * 1024:
+        if self.read_bytes > self.cap:
             raise AssertionError("the server kept reading an endless body")
         return n
 

@@ -14,7 +14,7 @@ from tests.conftest import make_config
 
 # Every call of the contract (sections 3, 4, 7 and 8), as the document names it.
 CONTRACT = [
-    ("post", "/webhooks/widget"), ("post", "/webhooks/chatwoot"),
+    ("post", "/webhooks/widget"), ("post", "/webhooks/chatwoot"), ("post", "/webhooks/zammad"),
     ("put", "/api/teams/{team_id}"), ("get", "/api/teams"), ("put", "/api/agents/{agent_id}"),
     ("patch", "/api/agents/{agent_id}"), ("delete", "/api/agents/{agent_id}"), ("get", "/api/agents"),
     ("get", "/api/agents/{agent_id}"), ("get", "/api/settings"), ("patch", "/api/settings"),
@@ -78,7 +78,9 @@ def test_the_bearer_scheme_and_the_webhook_signing_headers_are_declared(served):
     schemes = doc["components"]["securitySchemes"]
     assert schemes["adminToken"] == {**schemes["adminToken"], "type": "http", "scheme": "bearer"}
     headers = {s["name"] for s in schemes.values() if s["type"] == "apiKey"}
-    assert headers == {"X-Sticky-Timestamp", "X-Sticky-Signature", "X-Chatwoot-Timestamp", "X-Chatwoot-Signature"}
+    assert headers == {"X-Sticky-Timestamp", "X-Sticky-Signature", "X-Chatwoot-Timestamp", "X-Chatwoot-Signature",
+                       "X-Hub-Signature"}
+    assert doc["paths"]["/webhooks/zammad"]["post"]["security"] == [{"zammadSignature": []}]
     assert doc["paths"]["/webhooks/widget"]["post"]["security"] == [{"widgetTimestamp": [], "widgetSignature": []}]
     assert doc["paths"]["/api/teams"]["get"]["security"] == [{"adminToken": []}]
     assert doc["paths"]["/api/openapi.json"]["get"]["security"] == []

@@ -21,10 +21,12 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
 from bot import create_app
 from bot.web.openapi import document
 from integrations.signing import sign
+from tests.zammadkit import hub_signature
 from tests.conftest import ADMIN_TOKEN, PG_URL, WEBHOOK_SECRET, reset_postgres
 from tests.e2e.test_processes import BIN, _ok, env_for, free_port, wait_until
 
 CHATWOOT_SECRET = "fuzz-chatwoot-secret"
+ZAMMAD_SECRET = "fuzz-zammad-secret"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           negative_data_rejection]
 # How a request that breaks the document may be refused: unreadable, no such route (an empty id), too large,
@@ -44,11 +46,14 @@ class Sender(requests.Session):
         self.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
 
     def send(self, request, **kwargs):
-        signer = SIGNERS.get(requests.utils.urlparse(request.url).path)
+        path = requests.utils.urlparse(request.url).path
+        signer = SIGNERS.get(path)
+        body = request.body or b""
+        body = body.encode() if isinstance(body, str) else body
+        if path == "/webhooks/zammad":  # Zammad signs the body alone: X-Hub-Signature, HMAC-SHA1
+            request.headers["X-Hub-Signature"] = hub_signature(ZAMMAD_SECRET, body)
         if signer is not None:
             secret, prefix, stamp_header, signature_header = signer
-            body = request.body or b""
-            body = body.encode() if isinstance(body, str) else body
             stamp = int(time.time())
             request.headers[stamp_header] = str(stamp)
             request.headers[signature_header] = f"{prefix}={sign(secret, stamp, body)}"
@@ -70,7 +75,8 @@ def served(_template, tmp_path_factory):
     proc = subprocess.Popen([str(BIN), "serve", "--port", str(port), "--threads", "2"], cwd=folder, stdout=log,
                             stderr=subprocess.STDOUT, env=env_for(url, CHATWOOT_WEBHOOK_SECRET=CHATWOOT_SECRET,
                                                                   CHATWOOT_URL="http://127.0.0.1:9",
-                                                                  CHATWOOT_ACCOUNT_ID="1"))
+                                                                  CHATWOOT_ACCOUNT_ID="1",
+                                                                  ZAMMAD_WEBHOOK_SECRET=ZAMMAD_SECRET))
     base = f"http://127.0.0.1:{port}"
     try:
         assert wait_until(lambda: _ok(f"{base}/healthz")), (folder / "serve.log").read_text()[-3000:]

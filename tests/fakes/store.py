@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import routing
 from bot.store.outbox import FailedDelivery
-from bot.store import (AbsenceRecord, AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
-                       OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord, WrongTokens)
+from bot.store import (AbsenceRecord, AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord,
+                       DecisionRecord, OutboxItem, OutboxKind, OutboxState, Preflight, Seen, TeamRecord, WrongTokens)
 from routing import Decision, MemoryDirectory
 from tests.fakes.access import AccessFake
 
@@ -52,6 +52,8 @@ class FakeStore(AccessFake):
     wrong: dict[str, WrongTokens] = field(default_factory=dict)         # client -> its window
     absences_: dict[int, AbsenceRecord] = field(default_factory=dict)
     zone: str = "UTC"
+    seen_: dict[str, Seen] = field(default_factory=dict)             # conversation -> a helpdesk's state applied
+    paused: dict[str, datetime] = field(default_factory=dict)         # sender channel -> until
     info: dict = field(default_factory=dict)
 
     # --- arranging (tests only) ----------------------------------------------------------------------
@@ -90,6 +92,15 @@ class FakeStore(AccessFake):
         if key in self.processed:
             raise AssertionError(f"event {key} processed twice")
         self.processed[key] = answer
+
+    def answer_of(self, key):
+        return self.processed.get(key)
+
+    def seen(self, conversation_id):
+        return self.seen_.get(conversation_id)
+
+    def note_seen(self, conversation_id, seen) -> None:
+        self.seen_[conversation_id] = seen
 
     # --- the directory ----------------------------------------------------------------------------------
 
@@ -141,8 +152,8 @@ class FakeStore(AccessFake):
     def agent_for_slack_user(self, user_id):
         return next((self.agent(a.id) for a in self.agents_.values() if a.slack_user_id == user_id and a.active), None)
 
-    def agent_for_chatwoot_user(self, user_id):
-        return next((a.id for a in self.agents_.values() if a.chatwoot_user_id == user_id), None)
+    def agent_for_outside_user(self, channel, user_id):
+        return next((a.id for a in self.agents_.values() if a.outside_id(channel) == user_id), None)
 
     def save_agent(self, agent: AgentRecord) -> None:
         kept = self.agents_.get(agent.id)
@@ -161,8 +172,8 @@ class FakeStore(AccessFake):
     def teams(self):
         return [self.team(t) for t in sorted(self.teams_)]
 
-    def team_for_chatwoot(self, chatwoot_team_id):
-        return next((t.id for t in self.teams_.values() if t.chatwoot_team_id == chatwoot_team_id), None)
+    def team_for_outside(self, channel, team_id):
+        return next((t.id for t in self.teams_.values() if t.outside_id(channel) == team_id), None)
 
     def save_team(self, team: TeamRecord) -> None:
         self.teams_[team.id] = replace(team, members=())
@@ -408,6 +419,20 @@ class FakeStore(AccessFake):
         for row in rows:
             row.state, row.next_attempt_at = OutboxState.PENDING, self.now
         return len(rows)
+
+    def pauses(self, now):
+        return {c: until for c, until in self.paused.items() if until > now}
+
+    def pause(self, channel, until, error) -> None:
+        self.paused[channel] = until
+
+    def resume(self, channels=None):
+        ended = sorted(c for c, until in self.paused.items() if until > self.now and (channels is None or c in channels))
+        self.paused = {c: u for c, u in self.paused.items() if channels is not None and c not in channels}
+        for row in self.outbox:
+            if row.state == OutboxState.PENDING and row.kind.split(".")[0] in ended:
+                row.next_attempt_at = self.now
+        return ended
 
     def failed_deliveries(self, limit):
         return [FailedDelivery(r.id, str(r.kind), r.last_error, r.attempts, r.created_at, r.sent_at)

@@ -26,6 +26,7 @@ TRIGGERS = {
     "successor": "an admin handed its agent's customers to a successor",
     "absent": "stickybot: its agent was absent (the customer wrote, or it was held for them)",
     "off_duty": "stickybot: the agent it was held for went off duty",
+    "refused": "the helpdesk refused its agent as owner",
 }
 
 MISSES = {"away": "agent away", "offline": "agent offline", "full": "agent full",
