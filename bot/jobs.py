@@ -92,11 +92,12 @@ def expire_links(db: Database, stop: threading.Event | None = None, batch: int =
 
 
 def retain(db: Database, days: float, stop: threading.Event | None = None, batch: int = RETAIN_BATCH) -> int:
-    """Delete processed-event keys and finished outbox rows older than `days` (server's clock). Conversations
-    and decisions, the history, are kept."""
+    """Delete processed-event keys, finished outbox rows and applied Slack events (each user's newest per signal
+    kept) older than `days` (server's clock). Conversations and decisions, the history, are kept."""
     cutoff = db.clock.now() - timedelta(days=days)
     total = in_batches(db, lambda store: store.prune_processed(cutoff, batch), stop, batch)
     total += in_batches(db, lambda store: store.prune_finished(cutoff, batch), stop, batch)
+    total += in_batches(db, lambda store: store.prune_slack_events(cutoff, batch), stop, batch)
     if total:
         log.info("retention: deleted %d event keys and outbox rows older than %g days", total, days)
     return total

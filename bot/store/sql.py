@@ -19,6 +19,7 @@ from .customers import CustomerStatements
 from .absences import AbsenceStatements
 from .directory import PREFETCH, PREFETCH_ABSENCES, DirectoryStatements, Prefetched
 from .outbox import OutboxStatements
+from .slack import SlackStatements
 from .stats import StatsStatements
 from .records import (Conversation, ConversationStatus, DecisionRecord, Preflight)
 from .runner import Runner, dt
@@ -61,7 +62,8 @@ def _decision(row) -> DecisionRecord:
                           dt(row[14]))
 
 
-class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, OutboxStatements, StatsStatements):
+class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, OutboxStatements, StatsStatements,
+               SlackStatements):
     def __init__(self, q: Runner, clock: Clock, zone: str = "UTC"):
         self.q = q
         self.clock = clock
