@@ -17,6 +17,7 @@ from .delivery import Deliverer, Outbox
 from .outbox import Sender
 from .service.chatwoot_writeback import ChatwootSender
 from .slack.admins import SlackAdmins
+from .slack.publish import SlackViews
 from .slack.sender import SlackSender
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class Runtime:
         senders: list[Sender] = []
         if self.slack is not None:
             senders.append(SlackSender(self.db, self.slack, config.slack_queue_channel))
+            senders.append(SlackViews(self.db, self.slack, self.admins))
         if self.chatwoot is not None:
             senders.append(ChatwootSender(self.db, self.chatwoot))
         self.outbox = Outbox(self.db, senders, config.outbox_lease_s, self.clock)

@@ -11,11 +11,12 @@ from routing import Outcome, first_contact, render
 
 from ..db import Database
 from ..outbox import DeliveryFailure, Verdict
+from ..service import home
 from ..store import ConversationStatus, DecisionRecord, OutboxItem, OutboxKind, Store
 
 log = logging.getLogger(__name__)
 
-_VERDICTS = {SlackVerdict.RETRY: Verdict.RETRY, SlackVerdict.GIVE_UP: Verdict.GIVE_UP,
+VERDICTS = {SlackVerdict.RETRY: Verdict.RETRY, SlackVerdict.GIVE_UP: Verdict.GIVE_UP,
              SlackVerdict.ALARM: Verdict.PAUSE}
 
 
@@ -33,13 +34,15 @@ class SlackSender:
                 return None
             if item.kind == OutboxKind.SLACK_UPDATE:
                 return self._update(p)
+            # A handoff changes what the Homes of the agent it names, and of the one before, show.
+            self.db.transact(lambda store: home.after_decision(store, p["decision"], self.db.clock.now()))
             target = self.db.read(lambda store: render_handoff(store, p, self.queue_channel))
             if isinstance(target, str):
                 return target
             channel, text, body = target
             posted = self.client.post(channel, text, body)
         except SlackFailure as exc:
-            raise DeliveryFailure(_VERDICTS[exc.verdict], exc.error, exc.retry_after) from None
+            raise DeliveryFailure(VERDICTS[exc.verdict], exc.error, exc.retry_after) from None
         # Where it went, so the DM can be updated when its hold ends or its claim lapses. Sent already: a
         # failure to note it must not send it twice, only cost the later update.
         try:
