@@ -31,7 +31,7 @@ included (e.g. `/sticky away 2026-12-20 2026-12-31 cover @bob holiday`); without
 
 
 # A Slack mention as a slash command's text carries it: <@U123|name> or <@U123>.
-MENTION = re.compile(r"<@([UW][A-Z0-9]{1,30})(?:\|[^<>]{0,100})?>")
+MENTION = re.compile(r"<@([UW][A-Z0-9_]{1,30})(?:\|[^<>]{0,100})?>")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 AWAY_USAGE = "Type `/sticky away FROM TO [cover @bob @carol] [note]`, dates as YYYY-MM-DD, e.g. " \
              "`/sticky away 2026-12-20 2026-12-31 cover @bob holiday`."
