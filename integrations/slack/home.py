@@ -128,7 +128,8 @@ def _absence(a: AbsenceLine) -> dict:
     words = f"*{escape(a.span)}*"
     if a.note:
         words += f" ({escape(a.note)})"
-    words += "; " + (f"{', '.join(escape(c) for c in a.cover)} cover" if a.cover else "nobody covers")
+    verb = "covers" if len(a.cover) == 1 else "cover"
+    words += "; " + (f"{', '.join(escape(c) for c in a.cover)} {verb}" if a.cover else "nobody covers")
     words += f" · set by {escape(a.source)}"
     button = {"type": "button", "action_id": str(HomeAction.END_ABSENCE), "value": str(a.id),
               "text": {"type": "plain_text", "text": "End it now" if a.current else "Remove"},
