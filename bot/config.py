@@ -68,6 +68,7 @@ class Config:
     slack_absent_emoji: tuple[str, ...] = ABSENT_EMOJI
     slack_absent_words: tuple[str, ...] = ABSENT_WORDS
     slack_dnd: bool = True  # STICKY_SLACK_DND=ignore: Slack's do-not-disturb changes nothing
+    slack_socket_ping_s: float = 10.0  # how often the Socket Mode connection is checked (and reopened if dropped)
     slack_queue_channel: str | None = None
     admin_slack_ids: frozenset[str] = frozenset()
     scheduler: bool = True

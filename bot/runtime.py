@@ -48,6 +48,7 @@ class Runtime:
         self.outbox = Outbox(self.db, senders, config.outbox_lease_s, self.clock)
         self.deliverer = Deliverer(self.outbox)
         self.scheduler = None  # the in-process scheduler, when this process runs one (bot.scheduler)
+        self.socket_mode = None  # Slack's Socket Mode connection, when this process holds it (bot.slack.socket)
         self._warned_no_slack = False
 
     def wake_deliverer(self) -> None:

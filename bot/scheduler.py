@@ -12,6 +12,7 @@ from flask import Flask
 
 from .jobs import make_jobs
 from .runtime import Runtime
+from .slack import socket
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,14 @@ def start_in_process(app: Flask, rt: Runtime) -> None:
     configure(scheduler, rt, stop)
     scheduler.start()
     rt.scheduler = (scheduler, stop)
+    rt.socket_mode = socket.start(rt)  # Slack over Socket Mode lives with the scheduler (CONTRACT.md 5)
     log.info("scheduler started in-process")
 
 
 def stop_in_process(rt: Runtime) -> None:
+    connection, rt.socket_mode = rt.socket_mode, None
+    if connection is not None:
+        connection.stop()
     held, rt.scheduler = rt.scheduler, None
     if held:
         scheduler, stop = held
@@ -66,6 +71,9 @@ def run_forever(app: Flask) -> None:
     signal.signal(signal.SIGINT, on_signal)
     log.info("worker started: expire every %ss, outbox every %ss, sweep every %ss",
              rt.config.expire_every_s, rt.config.outbox_every_s, rt.config.sweep_every_s)
+    rt.socket_mode = socket.start(rt)
     scheduler.start()
+    if rt.socket_mode is not None:
+        rt.socket_mode.stop()
     rt.close()
     log.info("worker stopped")
