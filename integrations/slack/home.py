@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from routing.availability import names
+
 from .blocks import slack_date
 from .mrkdwn import escape, link
 
@@ -129,7 +131,7 @@ def _absence(a: AbsenceLine) -> dict:
     if a.note:
         words += f" ({escape(a.note)})"
     verb = "covers" if len(a.cover) == 1 else "cover"
-    words += "; " + (f"{', '.join(escape(c) for c in a.cover)} {verb}" if a.cover else "nobody covers")
+    words += "; " + (f"{escape(names(a.cover))} {verb}" if a.cover else "nobody covers")
     words += f" · set by {escape(a.source)}"
     button = {"type": "button", "action_id": str(HomeAction.END_ABSENCE), "value": str(a.id),
               "text": {"type": "plain_text", "text": "End it now" if a.current else "Remove"},

@@ -128,3 +128,16 @@ def test_over_socket_mode_there_is_no_request_url_and_otherwise_the_same_app():
         return yaml.safe_load(re.sub(r"\n *(request_url|url): .*", "", text).replace("socket_mode_enabled: true",
                                                                                      "socket_mode_enabled: false"))
     assert without_urls(SOCKET) == without_urls(HTTP)
+
+
+def test_the_documented_home_view_is_in_the_shape_the_code_publishes():
+    import json
+
+    from integrations.slack.home import Home, HomeAction, home_view
+    example = json.loads((ROOT / "docs" / "slack-home.json").read_text())
+    built = home_view(Home(agent="alice", state="absent", why="absent"))
+    headers = lambda view: [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]  # noqa: E731
+    assert example["type"] == "home" and headers(example) == headers(built)
+    actions = {e["action_id"] for b in example["blocks"] for e in [b.get("accessory", {})] + b.get("elements", [])
+               if isinstance(e, dict) and "action_id" in e}
+    assert actions == {str(a) for a in HomeAction}
