@@ -31,7 +31,8 @@ def configure(scheduler, rt: Runtime, stop: threading.Event) -> None:
 
 def start_in_process(app: Flask, rt: Runtime) -> None:
     if not rt.config.scheduler:
-        log.info("STICKY_SCHEDULER=off: this process runs no scheduled jobs")
+        log.info("STICKY_SCHEDULER=off: this process runs no scheduled jobs%s", ", and holds no Slack Socket Mode "
+                 "connection (the worker does)" if rt.config.slack_app_token else "")
         return
     stop = threading.Event()
     scheduler = BackgroundScheduler(timezone="UTC")

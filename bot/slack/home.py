@@ -24,19 +24,7 @@ def register(app: App, rt: Runtime) -> None:
     @app.action(str(HomeAction.ADD_ABSENCE))
     def add(ack, body):
         ack()
-        user, trigger = (body.get("user") or {}).get("id", ""), body.get("trigger_id")
-        try:
-            view = rt.db.read(lambda store: _modal(store, user, rt.clock.now()))
-        except StickyError as exc:
-            log.info("Add an absence refused: %s", exc.message[:200])
-            return
-        if rt.slack_lookup is None or not isinstance(trigger, str):
-            log.warning("Add an absence: no SLACK_BOT_TOKEN (or no trigger id), so no modal can open")
-            return
-        try:
-            rt.slack_lookup.open_view(trigger, view)  # within Slack's 3 s for the trigger: not through the outbox
-        except SlackFailure as exc:
-            log.warning("could not open the absence modal: %s", exc.error)
+        _open_modal(rt, (body.get("user") or {}).get("id", ""), body.get("trigger_id"))
 
     @app.action(str(HomeAction.END_ABSENCE))
     def end(ack, body, action):
@@ -52,18 +40,40 @@ def register(app: App, rt: Runtime) -> None:
 
     @app.view(ABSENCE_MODAL)
     def submitted(ack, body, view):
-        user, data = (body.get("user") or {}).get("id", ""), absence_from_view(view)
-        if not data["start"] or not data["end"]:
-            ack(response_action="errors", errors={"end": "Pick the first and the last day."})
-            return
-        try:
-            rt.db.transact(lambda store: away.set_away(store, user, data["start"], data["end"], data["cover"],
-                                                       data["note"], rt.clock.now()))
-        except StickyError as exc:
-            ack(response_action="errors", errors={_block(exc): exc.message[:150]})
+        errors = _add_absence(rt, (body.get("user") or {}).get("id", ""), absence_from_view(view))
+        if errors:
+            ack(response_action="errors", errors=errors)
             return
         ack()
         rt.wake_deliverer()
+
+
+def _open_modal(rt: Runtime, user: str, trigger: object) -> None:
+    """The absence modal, opened at once: Slack's trigger id lasts 3 s, so this does not go through the outbox."""
+    try:
+        view = rt.db.read(lambda store: _modal(store, user, rt.clock.now()))
+    except StickyError as exc:
+        log.info("Add an absence refused: %s", exc.message[:200])
+        return
+    if rt.slack_lookup is None or not isinstance(trigger, str):
+        log.warning("Add an absence: no SLACK_BOT_TOKEN (or no trigger id), so no modal can open")
+        return
+    try:
+        rt.slack_lookup.open_view(trigger, view)
+    except SlackFailure as exc:
+        log.warning("could not open the absence modal: %s", exc.error)
+
+
+def _add_absence(rt: Runtime, user: str, data: dict) -> dict | None:
+    """The modal's form as an absence of the user's; the errors to show under its fields, if refused."""
+    if not data["start"] or not data["end"]:
+        return {"end": "Pick the first and the last day."}
+    try:
+        rt.db.transact(lambda store: away.set_away(store, user, data["start"], data["end"], data["cover"],
+                                                   data["note"], rt.clock.now()))
+    except StickyError as exc:
+        return {_block(exc): exc.message[:150]}
+    return None
 
 
 def _modal(store, user: str, now) -> dict:

@@ -34,8 +34,7 @@ class SlackSender:
                 return None
             if item.kind == OutboxKind.SLACK_UPDATE:
                 return self._update(p)
-            # A handoff changes what the Homes of the agent it names, and of the one before, show.
-            self.db.transact(lambda store: home.after_decision(store, p["decision"], self.db.clock.now()))
+            self._homes(p["decision"])
             target = self.db.read(lambda store: render_handoff(store, p, self.queue_channel))
             if isinstance(target, str):
                 return target
@@ -52,6 +51,13 @@ class SlackSender:
                         p["decision"])
         return None
 
+    def _homes(self, decision_id: int) -> None:
+        """A handoff changes what the Homes of the agent it names, and of the one before, show: publish them
+        again (a failure here costs a fresh Home, never the DM)."""
+        try:
+            self.db.transact(lambda store: home.after_decision(store, decision_id, self.db.clock.now()))
+        except Exception:
+            log.warning("could not ask for the Homes of decision %s to be published again", decision_id)
 
     def _update(self, p: dict) -> str | None:
         """Update a DM: the one a decision posted ("decision"), or the one clicked ("channel", "ts"); to say
