@@ -1,7 +1,7 @@
 """slack signals: the Slack events applied (each once; older ones ignored) the App Homes published; the links a cover keeps, indexed
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06 12:00:00
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 
 revision: str = '0013'
-down_revision: Union[str, None] = '0010'
+down_revision: Union[str, None] = '0011'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

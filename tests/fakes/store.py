@@ -12,8 +12,9 @@ import routing
 from bot.store.outbox import FailedDelivery
 from bot.store.slack import Covered
 from bot.store import (AbsenceRecord, AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
-                       OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord)
+                       OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord, WrongTokens)
 from routing import Decision, MemoryDirectory
+from tests.fakes.access import AccessFake
 
 
 @dataclass
@@ -31,7 +32,7 @@ class _Row:
 
 
 @dataclass
-class FakeStore:
+class FakeStore(AccessFake):
     now: datetime = datetime(2026, 11, 25, 12, tzinfo=timezone.utc)  # the time rows are written at
     settings_: routing.Settings = field(default_factory=routing.Settings)
     agents_: dict[str, AgentRecord] = field(default_factory=dict)
@@ -48,6 +49,8 @@ class FakeStore:
     left: set[tuple[str, str]] = field(default_factory=set)          # (conversation, agent)
     messages: dict[int, tuple[str, str]] = field(default_factory=dict)
     audited: list[AuditRecord] = field(default_factory=list)
+    sessions_: dict[str, datetime] = field(default_factory=dict)       # session key -> expires at
+    wrong: dict[str, WrongTokens] = field(default_factory=dict)         # client -> its window
     absences_: dict[int, AbsenceRecord] = field(default_factory=dict)
     slack_events: dict[str, tuple[str, str, datetime, datetime]] = field(default_factory=dict)  # id -> user, ...
     homes: dict[str, datetime] = field(default_factory=dict)  # Slack user -> when its latest publish is due

@@ -279,3 +279,20 @@ def test_retention_deletes_old_slack_events_but_keeps_each_users_newest_per_sign
     assert jobs.retain(rt.db, 30, batch=1) == 2
     with orm(rt.db) as session:
         assert sorted(session.exec(select(SlackEvent.event_id)).all()) == ["E1", "E2", "E9"]
+
+
+def test_retention_deletes_expired_dashboard_sessions_and_wrong_token_counts_whose_window_is_over(app, clock):
+    from bot.models import DashboardSession, WrongToken
+    from bot.service import access
+    rt = app.extensions["stickybot"]
+    opened = clock.now()
+    rt.db.transact(lambda s: [s.open_session(f"old{n}", opened, opened + timedelta(hours=8)) for n in range(3)])
+    rt.db.transact(lambda s: s.open_session("new", opened, opened + timedelta(hours=9)))
+    for n in range(3):
+        access.wrong_token(rt.db, f"192.0.2.{n}", opened)
+    access.wrong_token(rt.db, "192.0.2.9", opened + timedelta(hours=8, minutes=1))
+    clock.set(opened + timedelta(hours=8, minutes=5))
+    assert jobs.retain(rt.db, 30, batch=2) == 6
+    with orm(rt.db) as session:
+        assert session.exec(select(DashboardSession.key)).all() == ["new"]
+        assert session.exec(select(WrongToken.client)).all() == ["192.0.2.9"]

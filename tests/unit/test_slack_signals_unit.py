@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.config import ABSENT_EMOJI, ABSENT_WORDS, Config
+from bot.config import ABSENT_EMOJI, ABSENT_WORDS, Config, ConfigError
 from bot.service.signals import AbsentStatus
 from bot.slack.events import signal_of
 
@@ -56,9 +56,9 @@ def test_sticky_slack_dnd(env, dnd):
 
 
 def test_a_bad_sticky_slack_dnd_or_app_token_stops_with_what_to_set():
-    with pytest.raises(SystemExit, match="STICKY_SLACK_DND"):
+    with pytest.raises(ConfigError, match="STICKY_SLACK_DND"):
         Config.from_env({"STICKY_SLACK_DND": "maybe"})
-    with pytest.raises(SystemExit, match="xapp-"):
+    with pytest.raises(ConfigError, match="xapp-"):
         Config.from_env({"SLACK_APP_TOKEN": "xoxb-not-an-app-token"})
     assert Config.from_env({"SLACK_APP_TOKEN": "xapp-1-A1-2-abc"}).slack_app_token == "xapp-1-A1-2-abc"
     assert "xapp" not in repr(Config.from_env({"SLACK_APP_TOKEN": "xapp-1-A1-2-abc"}))
