@@ -88,7 +88,7 @@ def test_the_home_shows_held_conversations_and_returning_customers_a_cover_has(t
     opened(team, "U_ALICE")
     rt.outbox.deliver_due()
     text = text_of(view_of(published(slack, "U_ALICE")[-1]))
-    assert "*absent*: absent until" in text
+    assert ":palm_tree: *absent*: absent " in text
     assert "(`cleo`): <https://help.example.com/c/c1|conversation c1>, waiting for you until <!date^" in text
     assert "Ada Lovelace (`ada`): bob covered, last" in text and "now with bob" in text and "c/c2|" in text
 
