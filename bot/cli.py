@@ -118,6 +118,7 @@ def directory_load(file):
     """Load teams, agents and (optionally) settings from a YAML file."""
     from .service.audit import By
     from .service.loading import load_directory
+    from .service.signals import ask_zones
 
     try:
         data = yaml.safe_load(file)
@@ -127,6 +128,8 @@ def directory_load(file):
     rt = runtime()
     try:
         counts = rt.db.transact(lambda store: load_directory(store, data, By("cli", rt.clock.now())))
+        if rt.slack is not None:  # agents without a zone take Slack's (CONTRACT.md 9.4), asked through the outbox
+            rt.db.transact(ask_zones)
     except StickyError as exc:
         detail = "".join(f"\n  {d['field']}: {d['message']}" for d in (exc.details or []))
         raise click.ClickException(f"{file.name}: {exc.message}{detail}\nnothing was loaded") from None

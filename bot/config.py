@@ -36,6 +36,32 @@ def _secret(value: str | None) -> str | None:
     return value if value and value.strip() else None
 
 
+# What a Slack status must show to count as an absence (CONTRACT.md 9.4); setting a variable replaces its default.
+ABSENT_EMOJI = (":palm_tree:", ":airplane:", ":face_with_thermometer:", ":beach_with_umbrella:")
+ABSENT_WORDS = ("vacation", "holiday", "ooo", "out of office", "sick", "leave")
+
+
+def _list(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if value is None or not value.strip():
+        return default
+    return tuple(p.strip() for p in value.split(",") if p.strip())
+
+
+def _app_token(value: str | None) -> str | None:
+    token = _secret(value)
+    if token is not None and not token.strip().startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN must be an app-level token (it starts with xapp-): Basic Information, "
+                         "App-Level Tokens, with the connections:write scope")
+    return token.strip() if token else None
+
+
+def _dnd(value: str | None) -> bool:
+    word = (value or "away").strip().lower() or "away"
+    if word not in ("away", "ignore"):
+        raise ConfigError(f"STICKY_SLACK_DND must be away (the default) or ignore, not {value!r}")
+    return word == "away"
+
+
 def networks(name: str, value: str | None) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     """Comma-separated addresses or networks (10.0.0.5, 10.0.0.0/8, fd00::/8)."""
     found = []
@@ -56,6 +82,12 @@ class Config:
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_api_url: str = "https://slack.com/api/"
+    # Socket Mode (CONTRACT.md 5): Slack's requests over a WebSocket this deployment opens, instead of HTTP.
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_absent_emoji: tuple[str, ...] = ABSENT_EMOJI
+    slack_absent_words: tuple[str, ...] = ABSENT_WORDS
+    slack_dnd: bool = True  # STICKY_SLACK_DND=ignore: Slack's do-not-disturb changes nothing
+    slack_socket_ping_s: float = 10.0  # how often the Socket Mode connection is checked (and reopened if dropped)
     slack_queue_channel: str | None = None
     admin_slack_ids: frozenset[str] = frozenset()
     scheduler: bool = True
@@ -95,6 +127,10 @@ class Config:
             slack_bot_token=_secret(env.get("SLACK_BOT_TOKEN")),
             slack_signing_secret=_secret(env.get("SLACK_SIGNING_SECRET")),
             slack_api_url=api if api.endswith("/") else api + "/",
+            slack_app_token=_app_token(env.get("SLACK_APP_TOKEN")),
+            slack_absent_emoji=_list(env.get("STICKY_SLACK_ABSENT_EMOJI"), ABSENT_EMOJI),
+            slack_absent_words=_list(env.get("STICKY_SLACK_ABSENT_WORDS"), ABSENT_WORDS),
+            slack_dnd=_dnd(env.get("STICKY_SLACK_DND")),
             slack_queue_channel=_secret(env.get("STICKY_SLACK_QUEUE_CHANNEL")),
             admin_slack_ids=_ids(env.get("STICKY_ADMIN_SLACK_IDS")),
             scheduler=_flag(env.get("STICKY_SCHEDULER"), True),

@@ -93,12 +93,14 @@ def expire_links(db: Database, stop: threading.Event | None = None, batch: int =
 
 
 def retain(db: Database, days: float, stop: threading.Event | None = None, batch: int = RETAIN_BATCH) -> int:
-    """Delete processed-event keys and finished outbox rows older than `days` (server's clock), expired dashboard
-    sessions and wrong-token counts whose window is over. Conversations and decisions, the history, are kept."""
+    """Delete processed-event keys, finished outbox rows and applied Slack events (each user's newest per signal
+    kept) older than `days` (server's clock), expired dashboard sessions and wrong-token counts whose window is
+    over. Conversations and decisions, the history, are kept."""
     now = db.clock.now()
     cutoff = now - timedelta(days=days)
     total = in_batches(db, lambda store: store.prune_processed(cutoff, batch), stop, batch)
     total += in_batches(db, lambda store: store.prune_finished(cutoff, batch), stop, batch)
+    total += in_batches(db, lambda store: store.prune_slack_events(cutoff, batch), stop, batch)
     if total:
         log.info("retention: deleted %d event keys and outbox rows older than %g days", total, days)
     # Expired dashboard sessions and wrong-token counts whose window is over: nothing reads them again.

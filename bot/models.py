@@ -69,6 +69,9 @@ class Customer(SQLModel, table=True):
 
 class StickyLink(SQLModel, table=True):
     __tablename__ = "sticky_link"
+    # Partial: only links a cover keeps for an absent agent are in it (an agent's App Home lists them).
+    __table_args__ = (Index("ix_sticky_link_covered", "agent_id", sqlite_where=text("covered_by IS NOT NULL"),
+                            postgresql_where=text("covered_by IS NOT NULL")),)
     customer_id: str = Field(primary_key=True, max_length=128)
     agent_id: str = Field(max_length=128)
     last_interaction_at: datetime = Field(index=True)
@@ -207,6 +210,28 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime
     sent_at: datetime | None = None
+
+
+class SlackEvent(SQLModel, table=True):
+    """A Slack signal applied (CONTRACT.md 9.4): each event once, by its id; and per user and signal the newest
+    one's time, so an older one changes nothing."""
+
+    __tablename__ = "slack_event"
+    __table_args__ = (Index("ix_slack_event_user_signal", "slack_user_id", "signal", "event_time"),)
+    event_id: str = Field(primary_key=True, max_length=64)
+    slack_user_id: str = Field(max_length=64)
+    signal: str = Field(max_length=16)  # status | dnd | profile
+    event_time: datetime                # the envelope's event_time
+    applied_at: datetime = Field(index=True)
+
+
+class SlackHome(SQLModel, table=True):
+    """A Slack user whose App Home stickybot publishes, and when its latest publish is due (at most one per few
+    seconds)."""
+
+    __tablename__ = "slack_home"
+    slack_user_id: str = Field(primary_key=True, max_length=64)
+    due_at: datetime
 
 
 class DashboardSession(SQLModel, table=True):

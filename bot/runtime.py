@@ -20,6 +20,7 @@ from .service.chatwoot_writeback import ChatwootDesk
 from .service.zammad_writeback import ZammadDesk
 from .service.helpdesk.writeback import Desk, HelpdeskSender
 from .slack.admins import SlackAdmins
+from .slack.publish import SlackViews
 from .slack.sender import SlackSender
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,12 @@ class Runtime:
         senders: list[Sender] = []
         if self.slack is not None:
             senders.append(SlackSender(self.db, self.slack, config.slack_queue_channel))
+            senders.append(SlackViews(self.db, self.slack, self.admins))
         senders += [HelpdeskSender(self.db, desk) for desk in self.desks.values()]
         self.outbox = Outbox(self.db, senders, config.outbox_lease_s, self.clock)
         self.deliverer = Deliverer(self.outbox)
         self.scheduler = None  # the in-process scheduler, when this process runs one (bot.scheduler)
+        self.socket_mode = None  # Slack's Socket Mode connection, when this process holds it (bot.slack.socket)
         self._warned_no_slack = False
 
     def wake_deliverer(self) -> None:

@@ -11,6 +11,7 @@ from flask import Flask
 
 from .jobs import make_jobs
 from .runtime import Runtime
+from .slack import socket
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +32,22 @@ def configure(scheduler, rt: Runtime, stop: threading.Event) -> None:
 
 def start_in_process(app: Flask, rt: Runtime) -> None:
     if not rt.config.scheduler:
-        log.info("STICKY_SCHEDULER=off: this process runs no scheduled jobs")
+        log.info("STICKY_SCHEDULER=off: this process runs no scheduled jobs%s", ", and holds no Slack Socket Mode "
+                 "connection (the worker does)" if rt.config.slack_app_token else "")
         return
     stop = threading.Event()
     scheduler = BackgroundScheduler(timezone="UTC")
     configure(scheduler, rt, stop)
     scheduler.start()
     rt.scheduler = (scheduler, stop)
+    rt.socket_mode = socket.start(rt)  # Slack over Socket Mode lives with the scheduler (CONTRACT.md 5)
     log.info("scheduler started in-process")
 
 
 def stop_in_process(rt: Runtime) -> None:
+    connection, rt.socket_mode = rt.socket_mode, None
+    if connection is not None:
+        connection.stop()
     held, rt.scheduler = rt.scheduler, None
     if held:
         scheduler, stop = held
@@ -69,9 +75,12 @@ def run_forever(app: Flask) -> None:
     scheduler.start()
     log.info("worker started: expire every %ss, outbox every %ss, sweep every %ss",
              rt.config.expire_every_s, rt.config.outbox_every_s, rt.config.sweep_every_s)
+    rt.socket_mode = socket.start(rt)  # Slack over Socket Mode lives with the scheduler (CONTRACT.md 5)
     while not stop.wait(1.0):  # woken now and then: a signal that reached another thread is handled here
         pass
     log.info("signal %s: finishing the job in flight, then stopping", received[0] if received else "?")
+    if rt.socket_mode is not None:
+        rt.socket_mode.stop()
     scheduler.shutdown(wait=True)  # the job in flight finishes its current batch
     rt.close()
     log.info("worker stopped")

@@ -27,8 +27,8 @@ WEBHOOK_SECRET = "test-webhook-secret"
 ADMIN_TOKEN = "test-admin-token"
 PG_URL = os.environ.get("STICKY_TEST_DATABASE_URL")
 TABLES = ["membership", "decision", "processed_event", "outbox", "sticky_link", "conversation", "left_out", "absence",
-          "customer_block", "slack_message", "audit", "dashboard_session", "wrong_token", "helpdesk_seen",
-          "outbox_pause",
+          "customer_block", "slack_message", "audit", "slack_event", "slack_home", "dashboard_session",
+          "wrong_token", "helpdesk_seen", "outbox_pause",
           "customer", "agent", "team", "settings"]
 
 

@@ -16,7 +16,7 @@ from routing.hours import wall_instant
 from .. import clock
 from ..errors import Conflict, Invalid, NotFound
 from ..store import AbsenceRecord, AbsenceSource, AgentRecord, Store
-from . import assignment, audit
+from . import assignment, audit, home
 from .audit import By
 from .directory import Id, _Strict, check_cover, validate
 
@@ -65,6 +65,7 @@ def create(store: Store, agent_id: str, data: Any, by: By, source: AbsenceSource
                        f"{clock.iso(clash.end) or 'no end'} (absence {clash.id}); end or change that one first")
     made = store.add_absence(AbsenceRecord(None, agent.id, start, end, cover, fields["note"], source), by.at)
     audit.record(store, by, "absence.create", agent.id, None, absence_json(made))
+    home.changed(store, agent.id, by.at)
     return absence_json(made)
 
 
@@ -86,6 +87,7 @@ def end(store: Store, agent_id: str, absence_id: int, by: By) -> None:
 
 
 def _finish(store: Store, found: AbsenceRecord, by: By) -> None:
+    home.changed(store, found.agent_id, by.at)
     if found.start > by.at:
         store.delete_absence(found.id)
         audit.record(store, by, "absence.remove", found.agent_id, absence_json(found), None)
@@ -116,12 +118,14 @@ def sync_external(store: Store, agent_id: str, source: AbsenceSource, wish: Wish
             return "kept"  # the new time is covered by another absence already
         store.save_absence(wanted)
         audit.record(store, by, "absence.update", agent_id, absence_json(current), absence_json(wanted))
+        home.changed(store, agent_id, by.at)
         return "moved"
     if store.overlapping(agent_id, wish.start, wish.end) is not None:
         return "covered"
     made = store.add_absence(AbsenceRecord(None, agent_id, wish.start, wish.end, wish.cover, wish.note, source),
                              by.at)
     audit.record(store, by, "absence.create", agent_id, None, absence_json(made))
+    home.changed(store, agent_id, by.at)
     return "created"
 
 

@@ -14,7 +14,7 @@ from routing.hours import known_zone
 from .. import clock
 from ..errors import Conflict, Invalid, NotFound
 from ..store import AgentRecord, Conversation, ConversationStatus, Store, TeamRecord, Trigger
-from . import assignment, audit
+from . import assignment, audit, home
 from .audit import By
 
 # Team and agent ids take any character a chat channel's event may carry (`/` and spaces included; NUL, which
@@ -148,6 +148,8 @@ def change_agent(store: Store, base: AgentRecord, fields: dict, before: AgentRec
         store.set_memberships(after.id, list(after.teams))
     audit.record(store, by, "agent.update" if before else "agent.create", after.id,
                  profile(before) if before else None, profile(after))
+    if before is not None and after.slack_user_id:
+        store.want_home(after.slack_user_id, by.at, home.EVERY_S, opened=False)  # its Home shows what changed
     drained: list[assignment.Assigned] = []
     was_available = before.available_at(by.at) if before else False
     if (fields.get("status") == Status.ONLINE or not was_available) and after.available_at(by.at):

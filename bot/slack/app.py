@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from ..errors import ErrorCode, NotConfigured, StickyError
 from ..runtime import Runtime, runtime
 from ..web.webhooks import read_body
-from . import actions, commands, verify
+from . import actions, commands, events, home, verify
 
 log = logging.getLogger(__name__)
 bp = Blueprint("slack", __name__)
@@ -48,8 +48,8 @@ def build_bolt_app(rt: Runtime) -> App:
         options["authorize"] = lambda enterprise_id, team_id, **_: AuthorizeResult(
             enterprise_id=enterprise_id, team_id=team_id)
     app = App(**options)
-    commands.register(app, rt)
-    actions.register(app, rt)
+    for listeners in (commands, actions, events, home):
+        listeners.register(app, rt)
 
     @app.error
     def _on_error(error, logger):
@@ -86,6 +86,9 @@ def slack_events():
     rt = runtime()
     bolt = current_app.extensions.get("stickybot.slack")
     if bolt is None:
+        if rt.config.slack_app_token:
+            raise NotConfigured("Slack is connected over Socket Mode (SLACK_APP_TOKEN), so this endpoint is not used; "
+                                "set SLACK_SIGNING_SECRET too to also take Slack's requests here")
         raise NotConfigured("SLACK_SIGNING_SECRET is not set, so Slack requests are refused; "
                             "set it to your Slack app's signing secret")
     try:

@@ -7,12 +7,12 @@ from routing import Status
 
 from ..errors import NotFound, StickyError
 from ..runtime import Runtime
-from ..service import agent_actions, conversations, customers, directory, overview, stats
+from ..service import agent_actions, away, conversations, customers, directory, overview, stats
 from ..service.audit import By
 from . import words
 from .parser import HELP, Command, parse
 
-ADMIN_ONLY = {"set_days", "check", "set_wait", "set_claim", "handover", "forget"}
+ADMIN_ONLY = {"set_days", "check", "set_wait", "set_claim", "handover", "forget", "absence"}
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -38,6 +38,8 @@ def answer(rt: Runtime, user_id: str, text: str) -> str:
 def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
     db, now = rt.db, rt.clock.now()
     by = By(f"slack:{user_id}", now)
+    if cmd.name in ("away", "back", "absence", "absences"):
+        return _absences(rt, user_id, cmd)
     if cmd.name == "days":
         return words.window(db.read(directory.get_settings)["sticky_days"])
     if cmd.name == "set_days":
@@ -86,3 +88,20 @@ def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
             return words.no_customer(cmd.value)
         return words.forgotten(cmd.value, result["conversations_kept"])
     return HELP
+
+
+def _absences(rt: Runtime, user_id: str, cmd: Command) -> str:
+    """`/sticky away FROM TO ...`, `back`, `absence @agent FROM TO ...` and `absences` (CONTRACT.md 9.2)."""
+    db, now = rt.db, rt.clock.now()
+    if cmd.name == "absences":
+        return words.absences(db.read(lambda s: away.upcoming(s, now)), away.UPCOMING_DAYS)
+    if cmd.name == "back":
+        result = db.transact(lambda s: away.back(s, user_id, now))
+        status = db.read(lambda s: str(s.agent(result["agent"]).status))
+        rt.wake_deliverer()
+        return words.back(result["absence"], status)
+    a = cmd.value
+    made = db.transact(lambda s: away.set_away(s, user_id, a.start, a.end, list(a.cover) if a.cover is not None
+                                               else None, a.note, now, absent=a.agent))
+    rt.wake_deliverer()
+    return words.away(made, mine=a.agent is None, default_cover=a.cover is None)

@@ -15,6 +15,11 @@ HELP = """*stickybot* — `/sticky` commands:
 (admins; N minutes from 0 to 240, 0 turns the claim timer off)
 • `/sticky status` settings, agents online, open load, queue, held, links held, failed deliveries
 • `/sticky online`, `/sticky away`, `/sticky offline` set your own status
+• `/sticky away FROM TO [cover @bob @carol] [note]` sets your absence: whole days in your time zone, both \
+included (e.g. `/sticky away 2026-12-20 2026-12-31 cover @bob holiday`); without `cover`, your default covers
+• `/sticky back` ends your current absence (your status stays as it is)
+• `/sticky absence @alice FROM TO [cover @bob] [note]` sets an agent's absence, in that agent's time zone (admins)
+• `/sticky absences` lists current absences and those starting in the next 30 days
 • `/sticky take CONVERSATION_ID` takes a conversation held for you, or claims one that is yours
 • `/sticky why CONVERSATION_ID` explains every decision about a conversation
 • `/sticky preview CUSTOMER_ID [TEAM]` says where that customer would go now, and why (changes nothing)
@@ -25,6 +30,26 @@ HELP = """*stickybot* — `/sticky` commands:
 • `/sticky help` shows this"""
 
 
+# A Slack mention as a slash command's text carries it: <@U123|name> or <@U123>.
+MENTION = re.compile(r"<@([UW][A-Z0-9_]{1,30})(?:\|[^<>]{0,100})?>")
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+AWAY_USAGE = "Type `/sticky away FROM TO [cover @bob @carol] [note]`, dates as YYYY-MM-DD, e.g. " \
+             "`/sticky away 2026-12-20 2026-12-31 cover @bob holiday`."
+ABSENCE_USAGE = "Type `/sticky absence @alice FROM TO [cover @bob] [note]`, dates as YYYY-MM-DD."
+
+
+@dataclass(frozen=True)
+class Absence:
+    """An absence asked for from Slack: whole days from `start` to `end` (both included, YYYY-MM-DD), covers by
+    Slack id (None: the agent's default cover), a note; `agent`: whose (a Slack id), None for the caller."""
+
+    start: str
+    end: str
+    cover: tuple[str, ...] | None = None
+    note: str | None = None
+    agent: str | None = None
+
+
 # Settings in minutes: the largest value, and what 0 turns off.
 MINUTES = {"wait": (1440, "holds"), "claim": (240, "the claim timer")}
 
@@ -32,7 +57,7 @@ MINUTES = {"wait": (1440, "holds"), "claim": (240, "the claim timer")}
 @dataclass(frozen=True)
 class Command:
     name: str  # help, days, set_days, check, wait, set_wait, claim, set_claim, status, presence, take, why,
-    #            preview, stats, handover, forget
+    #            preview, stats, handover, forget, away, back, absence, absences
     value: object = None
     error: str | None = None
 
@@ -41,7 +66,9 @@ def parse(text: str | None) -> Command:
     words = (text or "").split()
     if not words:
         return Command("help")
-    head, args = words[0].lower(), words[1:]
+    head, args = words[0].lower(), [_plain(w) for w in words[1:]]
+    if head in ("away", "back", "absence", "absences") and (args or head != "away"):
+        return _absence_command(head, args)
     if head == "days":
         if not args:
             return Command("days")
@@ -85,3 +112,40 @@ def parse(text: str | None) -> Command:
     if head == "help" and not args:
         return Command("help")
     return Command("help", error=f"I don't know `{escape(' '.join(words))}`.")
+
+
+def _plain(word: str) -> str:
+    """A word as typed: Slack sends `&`, `<` and `>` in a command's text as entities (mentions stay as they are)."""
+    if MENTION.fullmatch(word):
+        return word
+    return word.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _absence_command(head: str, args: list[str]) -> Command:
+    if head in ("back", "absences"):
+        return Command(head) if not args else Command(head, error=f"Type `/sticky {head}`, with nothing after it.")
+    if head == "absence":
+        who = MENTION.fullmatch(args[0]) if args else None
+        if who is None:
+            return Command("absence", error="Name the agent with an @mention first. " + ABSENCE_USAGE)
+        found = _absence(args[1:], ABSENCE_USAGE)
+        return found if found.error else Command("absence", Absence(**{**found.value.__dict__, "agent": who[1]}))
+    return _absence(args, AWAY_USAGE)
+
+
+def _absence(args: list[str], usage: str) -> Command:
+    """FROM TO [cover @a @b] [note]."""
+    name = "away" if usage is AWAY_USAGE else "absence"
+    if len(args) < 2 or not DATE.fullmatch(args[0]) or not DATE.fullmatch(args[1]):
+        return Command(name, error="Give the first and the last day. " + usage)
+    rest, cover = args[2:], None
+    if rest and rest[0].lower() == "cover":
+        mentions = [MENTION.fullmatch(w) for w in rest[1:]]
+        count = next((n for n, m in enumerate(mentions) if m is None), len(mentions))
+        if count == 0:
+            return Command(name, error="Name who covers with @mentions after `cover`. " + usage)
+        cover, rest = tuple(dict.fromkeys(m[1] for m in mentions[:count])), rest[1 + count:]
+    if any("\x00" in w for w in rest):
+        return Command(name, error="A note cannot contain a NUL character.")
+    note = " ".join(rest)[:500] or None
+    return Command(name, Absence(args[0], args[1], cover, note))

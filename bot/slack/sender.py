@@ -11,11 +11,12 @@ from routing import Outcome, first_contact, render
 
 from ..db import Database
 from ..outbox import DeliveryFailure, Verdict
+from ..service import home
 from ..store import ConversationStatus, DecisionRecord, OutboxItem, OutboxKind, Store
 
 log = logging.getLogger(__name__)
 
-_VERDICTS = {SlackVerdict.RETRY: Verdict.RETRY, SlackVerdict.GIVE_UP: Verdict.GIVE_UP,
+VERDICTS = {SlackVerdict.RETRY: Verdict.RETRY, SlackVerdict.GIVE_UP: Verdict.GIVE_UP,
              SlackVerdict.ALARM: Verdict.PAUSE}
 
 
@@ -34,13 +35,14 @@ class SlackSender:
                 return None
             if item.kind == OutboxKind.SLACK_UPDATE:
                 return self._update(p)
+            self._homes(p["decision"])
             target = self.db.read(lambda store: render_handoff(store, p, self.queue_channel))
             if isinstance(target, str):
                 return target
             channel, text, body = target
             posted = self.client.post(channel, text, body)
         except SlackFailure as exc:
-            raise DeliveryFailure(_VERDICTS[exc.verdict], exc.error, exc.retry_after) from None
+            raise DeliveryFailure(VERDICTS[exc.verdict], exc.error, exc.retry_after) from None
         # Where it went, so the DM can be updated when its hold ends or its claim lapses. Sent already: a
         # failure to note it must not send it twice, only cost the later update.
         try:
@@ -50,6 +52,13 @@ class SlackSender:
                         p["decision"])
         return None
 
+    def _homes(self, decision_id: int) -> None:
+        """A handoff changes what the Homes of the agent it names, and of the one before, show: publish them
+        again (a failure here costs a fresh Home, never the DM)."""
+        try:
+            self.db.transact(lambda store: home.after_decision(store, decision_id, self.db.clock.now()))
+        except Exception:
+            log.warning("could not ask for the Homes of decision %s to be published again", decision_id)
 
     def _update(self, p: dict) -> str | None:
         """Update a DM: the one a decision posted ("decision"), or the one clicked ("channel", "ts"); to say

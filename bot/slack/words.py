@@ -4,7 +4,11 @@ Ids, names, reasons and anything else that came from outside are escaped by Slac
 customer id like `<!channel>` is shown, never acted on."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from integrations.slack.mrkdwn import escape
+from integrations.slack.when import span
+from routing.availability import names
 
 
 def window(days: int) -> str:
@@ -127,3 +131,40 @@ def forgotten(customer_id: str, kept: int) -> str:
 
 def refused(message: str) -> str:
     return f"Nothing changed: {escape(message)}."
+
+
+def _stamp(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def _covers(cover: list[str]) -> str:
+    if not cover:
+        return "nobody covers (returning customers go to a teammate, or wait in Unassigned)"
+    return f"{escape(names(cover))} {'covers' if len(cover) == 1 else 'cover'}"
+
+
+def away(made: dict, mine: bool, default_cover: bool) -> str:
+    """An absence set from Slack: when (in the absent agent's zone), who covers, the note."""
+    when = span(_stamp(made["start"]), _stamp(made["end"]), made["zone"])
+    who = "You're" if mine else f"*{escape(made['agent'])}* is"
+    note = f" ({escape(made['note'])})" if made["note"] else ""
+    covers = _covers(made["cover"]) + (" (the default cover)" if default_cover and made["cover"] else "")
+    tail = " `/sticky back` ends it early." if mine else ""
+    return f"{who} away *{escape(when)}*{note}; {covers}. Returning customers come back afterwards.{tail}"
+
+
+def back(ended: dict, status: str) -> str:
+    return (f"Welcome back: your absence ({escape(ended['note'] or 'no note')}) ended now. Your status is still "
+            f"*{escape(status)}*.")
+
+
+def absences(found: list, days: int) -> str:
+    """Every agent's current absences and those starting in the next `days` days."""
+    if not found:
+        return f"Nobody is absent now or in the next {days} days."
+    lines = [f"*Absences now and in the next {days} days*:"]
+    for a, zone in found:
+        note = f" ({escape(a.note)})" if a.note else ""
+        lines.append(f"• *{escape(a.agent_id)}*: {escape(span(a.start, a.end, zone))}{note}; "
+                     f"{_covers(list(a.cover))} · {escape(str(a.source))}")
+    return "\n".join(lines)

@@ -40,6 +40,8 @@ class OutboxKind(StrEnum):
     SLACK_HANDOFF = "slack.handoff"    # a decision's DM (a handoff, a hold, a queue notice)
     SLACK_RELEASED = "slack.released"  # the released DM, updated to say where the conversation went
     SLACK_UPDATE = "slack.update"      # a decision's DM, updated when its hold ended or its claim lapsed
+    SLACK_HOME = "slack.home"          # an agent's App Home, published again (views.publish)
+    SLACK_ZONE = "slack.zone"          # an agent's time zone, asked of Slack (users.info)
     CHATWOOT_ASSIGN = "chatwoot.assign"
     CHATWOOT_LEARN_USERS = "chatwoot.learn_users"
     ZAMMAD_ASSIGN = "zammad.assign"

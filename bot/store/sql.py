@@ -21,6 +21,7 @@ from .absences import AbsenceStatements
 from .directory import PREFETCH, PREFETCH_ABSENCES, DirectoryStatements, Prefetched
 from .helpdesk import HelpdeskStatements
 from .outbox import OutboxStatements
+from .slack import SlackStatements
 from .stats import StatsStatements
 from .records import (Conversation, ConversationStatus, DecisionRecord, Preflight)
 from .runner import Runner, dt
@@ -64,7 +65,7 @@ def _decision(row) -> DecisionRecord:
 
 
 class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, OutboxStatements, StatsStatements,
-               AccessStatements, HelpdeskStatements):
+               SlackStatements, AccessStatements, HelpdeskStatements):
     def __init__(self, q: Runner, clock: Clock, zone: str = "UTC"):
         self.q = q
         self.clock = clock

@@ -81,6 +81,12 @@ class SlackClient:
     def user(self, user_id: str) -> dict:
         return self._call("users_info", user=user_id).get("user", {})
 
+    def publish_home(self, user_id: str, view: dict) -> None:
+        self._call("views_publish", user_id=user_id, view=view)
+
+    def open_view(self, trigger_id: str, view: dict) -> None:
+        self._call("views_open", trigger_id=trigger_id, view=view)
+
     def _call(self, method: str, **kwargs) -> dict:
         try:
             response = getattr(self._web, method)(**kwargs)

@@ -27,6 +27,7 @@ class FakeSlack:
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
     delay_s: float = 0.0  # how long each call takes to answer: a slow Slack
+    socket_url: str | None = None  # what apps.connections.open answers (a fake Socket Mode server's address)
     _ts: int = 0
 
     @property
@@ -71,6 +72,8 @@ class FakeSlack:
         if method == "users.info":
             user = self.users.get(params.get("user"), {"id": params.get("user")})
             return 200, {"ok": True, "user": user}, {}
+        if method == "apps.connections.open" and self.socket_url:
+            return 200, {"ok": True, "url": self.socket_url}, {}
         if method == "auth.test":
             return 200, {"ok": True, "user_id": "UBOT", "team_id": "T1"}, {}
         return 200, {"ok": True}, {}

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import routing
 from bot.store.outbox import FailedDelivery
+from bot.store.slack import Covered
 from bot.store import (AbsenceRecord, AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord,
                        DecisionRecord, OutboxItem, OutboxKind, OutboxState, Preflight, Seen, TeamRecord, WrongTokens)
 from routing import Decision, MemoryDirectory
@@ -51,6 +52,8 @@ class FakeStore(AccessFake):
     sessions_: dict[str, datetime] = field(default_factory=dict)       # session key -> expires at
     wrong: dict[str, WrongTokens] = field(default_factory=dict)         # client -> its window
     absences_: dict[int, AbsenceRecord] = field(default_factory=dict)
+    slack_events: dict[str, tuple[str, str, datetime, datetime]] = field(default_factory=dict)  # id -> user, ...
+    homes: dict[str, datetime] = field(default_factory=dict)  # Slack user -> when its latest publish is due
     zone: str = "UTC"
     seen_: dict[str, Seen] = field(default_factory=dict)             # conversation -> a helpdesk's state applied
     paused: dict[str, datetime] = field(default_factory=dict)         # sender channel -> until
@@ -369,6 +372,51 @@ class FakeStore(AccessFake):
             conv.customer_id, conv.url = alias, None
         self.audited = [replace(e, target=alias) if e.target == customer_id else e for e in self.audited]
         return len(convs)
+
+    # --- Slack's signals and App Homes ------------------------------------------------------------------------
+
+    def note_slack_event(self, event_id, user_id, signal, event_time, at) -> str:
+        if event_id in self.slack_events:
+            return "duplicate"
+        self.slack_events[event_id] = (user_id, signal, event_time, at)
+        newer = any(u == user_id and s == signal and t > event_time for u, s, t, _ in self.slack_events.values())
+        return "stale" if newer else "new"
+
+    def prune_slack_events(self, before, batch) -> int:
+        old = [k for k, (u, s, t, at) in self.slack_events.items() if at < before and any(
+            u2 == u and s2 == s and t2 > t for u2, s2, t2, _ in self.slack_events.values())][:batch]
+        for key in old:
+            del self.slack_events[key]
+        return len(old)
+
+    def want_home(self, user_id, now, every_s, opened) -> bool:
+        every = timedelta(seconds=every_s)
+        if opened:
+            self.homes.setdefault(user_id, now - every)
+        last = self.homes.get(user_id)
+        if last is None or last > now:
+            return False
+        due = max(now, last + every)
+        self.homes[user_id] = due
+        self.outbox.append(_Row(len(self.outbox) + 1, OutboxKind.SLACK_HOME, {"user": user_id}, now,
+                                next_attempt_at=due))
+        return True
+
+    def covered_customers(self, agent_id, limit):
+        found = []
+        for customer_id, link in sorted(self.links.items(), key=lambda kv: (-kv[1].last_interaction_at.timestamp(),
+                                                                             kv[0])):
+            if link.agent_id != agent_id or link.covered_by is None:
+                continue
+            known = self.customers.get(customer_id)
+            convs = sorted(c.id for c in self.conversations.values() if c.customer_id == customer_id
+                           and c.status == ConversationStatus.ASSIGNED and c.agent_id != agent_id)
+            for conv_id in convs or [None]:
+                conv = self.conversations.get(conv_id) if conv_id else None
+                found.append(Covered(customer_id, known.name if known else None, link.covered_by,
+                                     link.last_interaction_at, conv_id, conv.agent_id if conv else None,
+                                     conv.url if conv else None))
+        return found[:limit]
 
     # --- the outbox ------------------------------------------------------------------------------------------
 

@@ -267,6 +267,20 @@ def test_retention_deletes_old_event_keys_and_finished_outbox_rows_in_batches_an
     assert len(client.api("GET", "/api/conversations/c0").get_json()["decisions"]) == 1  # the history stays
 
 
+def test_retention_deletes_old_slack_events_but_keeps_each_users_newest_per_signal(app):
+    from bot.models import SlackEvent
+    rt = app.extensions["stickybot"]
+    old = now() - timedelta(days=31)
+    for n, (user, signal, minutes) in enumerate([("U1", "status", 0), ("U1", "status", 1), ("U1", "dnd", 0),
+                                                 ("U2", "status", 0)]):
+        rt.db.transact(lambda s, n=n, u=user, sig=signal, m=minutes: s.note_slack_event(
+            f"E{n}", u, sig, old + timedelta(minutes=m), old))
+    rt.db.transact(lambda s: s.note_slack_event("E9", "U2", "status", now(), now()))  # recent
+    assert jobs.retain(rt.db, 30, batch=1) == 2
+    with orm(rt.db) as session:
+        assert sorted(session.exec(select(SlackEvent.event_id)).all()) == ["E1", "E2", "E9"]
+
+
 def test_retention_deletes_expired_dashboard_sessions_and_wrong_token_counts_whose_window_is_over(app, clock):
     from bot.models import DashboardSession, WrongToken
     from bot.service import access

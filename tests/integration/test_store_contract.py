@@ -123,6 +123,76 @@ def test_forgetting_moves_conversations_to_the_alias_and_erases_the_rest(db):
     assert db.transact(lambda s: s.forget_customer("cust", "forgotten-2")) is None
 
 
+# --- Slack's signals and App Homes (CONTRACT.md 9.4) ---------------------------------------------------------------
+
+def test_a_slack_event_is_applied_once_and_an_older_one_of_the_same_user_and_signal_is_stale(db):
+    note = lambda *a: db.transact(lambda s: s.note_slack_event(*a, T0))  # noqa: E731
+    assert note("Ev1", "U1", "status", T0) == "new"
+    assert note("Ev1", "U1", "status", T0) == "duplicate"
+    assert note("Ev2", "U1", "status", T0 - timedelta(seconds=1)) == "stale"
+    assert note("Ev3", "U1", "dnd", T0 - timedelta(seconds=1)) == "new"      # another signal
+    assert note("Ev4", "U2", "status", T0 - timedelta(seconds=1)) == "new"   # another user
+    assert note("Ev5", "U1", "status", T0) == "new"                          # the same second: not older
+    assert note("Ev2", "U1", "status", T0 + timedelta(hours=1)) == "duplicate"  # applied, even though stale
+
+
+def test_pruning_slack_events_keeps_the_newest_of_each_user_and_signal(db):
+    for n, minutes in enumerate([0, 1, 2]):
+        db.transact(lambda s, n=n, m=minutes: s.note_slack_event(f"E{n}", "U1", "status", T0 + timedelta(minutes=m),
+                                                                 T0))
+    db.transact(lambda s: s.note_slack_event("D1", "U1", "dnd", T0, T0))
+    assert db.transact(lambda s: s.prune_slack_events(T0 + timedelta(days=1), 1)) == 1
+    assert db.transact(lambda s: s.prune_slack_events(T0 + timedelta(days=1), 10)) == 1
+    assert db.transact(lambda s: s.prune_slack_events(T0 + timedelta(days=1), 10)) == 0
+    # what is left still tells an older event from a newer one
+    assert db.transact(lambda s: s.note_slack_event("E9", "U1", "status", T0 + timedelta(minutes=1), T0)) == "stale"
+    assert db.transact(lambda s: s.note_slack_event("D0", "U1", "dnd", T0 - timedelta(minutes=1), T0)) == "stale"
+
+
+def _home_rows(db):
+    now = T0 + timedelta(days=365)
+    rows = []
+    while (item := db.transact(lambda s: s.claim_next(frozenset({OutboxKind.SLACK_HOME}), now,
+                                                      timedelta(seconds=60)))) is not None:
+        rows.append(item.payload)
+        db.transact(lambda s, i=item: s.finish(i, OutboxState.DELIVERED))
+    return rows
+
+
+def test_a_home_is_published_at_most_once_per_interval_and_the_last_change_is_never_lost(db):
+    want = lambda at, opened=False: db.transact(lambda s: s.want_home("U1", at, 5, opened))  # noqa: E731
+    assert want(T0) is False                               # never opened: nothing to publish again
+    assert want(T0, opened=True) is True                   # opened: due now
+    assert want(T0 + timedelta(seconds=1)) is True         # a change 1 s later: due 5 s after the first
+    assert want(T0 + timedelta(seconds=2)) is False        # that one is still to come, and will show this too
+    assert want(T0 + timedelta(seconds=2), opened=True) is False
+    assert want(T0 + timedelta(seconds=30)) is True        # long after: due at once
+    due = db.transact(lambda s: s.any_due(frozenset({OutboxKind.SLACK_HOME}), T0 + timedelta(seconds=4)))
+    assert due is True and _home_rows(db) == [{"user": "U1"}] * 3
+
+
+def test_covered_customers_are_the_links_a_cover_keeps_with_their_open_conversations(db):
+    def work(store):
+        store.remember_customer("ada", "Ada", None)
+        store.set_link("ada", "alice", T0)
+        store.cover_link("ada", "bob", T0 + timedelta(hours=1))
+        store.save_conversation(Conversation("c1", "ada", ConversationStatus.ASSIGNED, "bob", url="https://x/1",
+                                             created_at=T0, stored=False))
+        store.set_link("cleo", "alice", T0)
+        store.cover_link("cleo", "carol", T0 + timedelta(hours=2))
+        store.set_link("dan", "alice", T0 + timedelta(hours=3))  # never covered
+        store.set_link("eve", "bob", T0)
+        store.cover_link("eve", "alice", T0 + timedelta(hours=4))  # alice covered bob's customer: bob's
+    db.transact(work)
+    found = db.transact(lambda s: s.covered_customers("alice", 10))
+    assert [(c.customer_id, c.customer_name, c.covered_by, c.conversation_id, c.conversation_agent, c.url)
+            for c in found] == [("cleo", None, "carol", None, None, None),
+                                ("ada", "Ada", "bob", "c1", "bob", "https://x/1")]
+    assert found[1].at == T0 + timedelta(hours=1)
+    db.transact(lambda s: s.set_link("ada", "alice", T0 + timedelta(days=1)))  # back with alice: no longer covered
+    assert [c.customer_id for c in db.transact(lambda s: s.covered_customers("alice", 10))] == ["cleo"]
+
+
 # --- availability (CONTRACT.md 9.1-9.2) ----------------------------------------------------------------------
 
 def _away(agent="alice", start=T0, end=T0 + timedelta(days=2), source="api", cover=("bob",)):
