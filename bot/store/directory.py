@@ -191,9 +191,10 @@ class DirectoryStatements:
         row = self.q.core(select(TEAM.c.id, TEAM.c.name, TEAM.c.chatwoot_team_id).where(TEAM.c.id == team_id)).first()
         return self._team_record(row) if row else None
 
-    def teams(self) -> list[TeamRecord]:
-        return [self._team_record(r) for r in self.q.core(select(TEAM.c.id, TEAM.c.name, TEAM.c.chatwoot_team_id)
-                                                          .order_by(TEAM.c.id))]
+    def teams(self, *, members: bool = True) -> list[TeamRecord]:
+        """Every team by id; without `members`, without reading who belongs to which."""
+        rows = self.q.core(select(TEAM.c.id, TEAM.c.name, TEAM.c.chatwoot_team_id).order_by(TEAM.c.id)).all()
+        return [self._team_record(r) if members else TeamRecord(r[0], r[1], r[2]) for r in rows]
 
     def team_for_chatwoot(self, chatwoot_team_id: int) -> str | None:
         return self.q.core(select(TEAM.c.id).where(TEAM.c.chatwoot_team_id == chatwoot_team_id).limit(1)).scalar()

@@ -19,6 +19,7 @@ from .customers import CustomerStatements
 from .absences import AbsenceStatements
 from .directory import PREFETCH, PREFETCH_ABSENCES, DirectoryStatements, Prefetched
 from .outbox import OutboxStatements
+from .pages import PageStatements
 from .stats import StatsStatements
 from .records import (Conversation, ConversationStatus, DecisionRecord, Preflight)
 from .runner import Runner, dt
@@ -61,7 +62,8 @@ def _decision(row) -> DecisionRecord:
                           dt(row[14]))
 
 
-class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, OutboxStatements, StatsStatements):
+class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, OutboxStatements, StatsStatements,
+               PageStatements):
     def __init__(self, q: Runner, clock: Clock, zone: str = "UTC"):
         self.q = q
         self.clock = clock
@@ -266,8 +268,10 @@ class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, Outbo
                                                      limit=limit)]
 
     def held(self) -> list[Conversation]:
-        rows = self.q.all(f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE status = 'held' "
-                          "ORDER BY held_since, id")
+        return self.conversations_where("status = 'held' ORDER BY held_since, id")
+
+    def conversations_where(self, where: str, **params) -> list[Conversation]:
+        rows = self.q.all(f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE {where}", **params)
         return [_conversation(r) for r in rows]
 
     def left_out(self, conversation_id: str) -> frozenset[str]:
@@ -282,6 +286,4 @@ class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, Outbo
         self.q.later("DELETE FROM left_out WHERE conversation_id = :conv", conv=conversation_id)
 
     def queue(self) -> list[Conversation]:
-        rows = self.q.all(f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE status = 'unassigned' "
-                          "ORDER BY queued_at, queue_seq")
-        return [_conversation(r) for r in rows]
+        return self.conversations_where("status = 'unassigned' ORDER BY queued_at, queue_seq")
