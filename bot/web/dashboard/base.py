@@ -55,7 +55,8 @@ def _guard():
 
 def _check_ids(values: dict) -> None:
     for name, value in values.items():
-        check_id(value, name.replace("_", " "))
+        if isinstance(value, str):  # numbers (an absence's) are numbers by their converter
+            check_id(value, name.replace("_", " "))
 
 
 def check_id(value: str, what: str) -> str:

@@ -5,9 +5,11 @@ from flask import redirect, request, url_for
 
 from ...errors import StickyError
 from ...runtime import runtime
-from ...service import customers, directory
+from ...service import customers, directory, paging
 from .base import bp, by, check_id, now, page, read, write
 from .words import NOTICES
+
+FOUND = 10  # agents a search for one to block shows
 
 
 @bp.get("/customers")
@@ -18,12 +20,13 @@ def find_customer():
 
 
 def _customer(customer_id: str, team: str | None, errors: dict) -> dict:
-    at = now()
+    at, wanted = now(), paging.parse_search(request.args.get("find"))
 
     def work(store):
-        found = {"customer": customers.customer(store, customer_id, at), "teams": directory.teams(store),
-                 "agents": [a for a in directory.agents(store, at) if a["active"]], "team": team or "",
-                 "preview": None}
+        found = {"customer": customers.customer(store, customer_id, at), "teams": directory.team_names(store),
+                 "team": team or "", "preview": None, "find": wanted or "", "found": None}
+        if wanted:
+            found["found"] = directory.agents_page(store, at, FOUND, search=wanted, active_only=True)
         try:
             found["preview"] = customers.preview(store, customer_id, team, at)
         except StickyError as exc:
