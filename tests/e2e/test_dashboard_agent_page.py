@@ -200,3 +200,17 @@ def test_stored_strings_are_escaped_on_the_agent_page(dash, client):
         r = dash.get(path)
         assert r.status_code == 200, path
         assert "<script>" not in r.text and "<img" not in r.text and "&lt;img src=x" in r.text
+
+
+@pytest.mark.parametrize("bad", ["a%00b", "x" * 201])
+def test_every_dashboard_address_with_an_id_refuses_a_nul_or_overlong_id_with_a_page_never_a_500(app, dash, bad):
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        ids = [name for name, kind in rule._converters.items() if type(kind).__name__ == "IdConverter"]
+        if not rule.endpoint.startswith("dashboard.") or not ids:
+            continue
+        path = re.sub(r"<id:[a-z_]+>", bad, re.sub(r"<int:[a-z_]+>", "1", rule.rule))
+        r = dash.submit(path) if "POST" in rule.methods else dash.get(path)
+        assert r.status_code == 422 and "text/html" in r.content_type, (rule.rule, r.status_code)
+        checked += 1
+    assert checked >= 10
