@@ -3,6 +3,7 @@ seeking to its cursor through an index and reading at most `limit` rows (bot.ser
 limits and makes the cursors)."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from .directory import _ABSENCES, _PROFILE_COLUMNS, absences_by_agent
@@ -65,6 +66,14 @@ class PageStatements:
         where, params = _agent_filter(search, active_only)
         sql = "SELECT count(*) FROM agent" + (f" WHERE {' AND '.join(where)}" if where else "")
         return self.q.one(sql, **params)[0]
+
+    def one_at_a_time(self, what: str) -> None:
+        """Wait until no other transaction that said the same `what` is running, then go on (until this
+        transaction ends). PostgreSQL: an advisory lock on the name's hash, released at commit or rollback, or
+        if the connection is lost; SQLite runs one write at a time already, and its reads do not wait."""
+        if self.q.pg:
+            key = int.from_bytes(hashlib.sha256(what.encode()).digest()[:8], "big", signed=True)
+            self.q.one("SELECT pg_advisory_xact_lock(:key)", key=key)
 
     def count_conversations(self, status: str) -> int:
         return self.q.one("SELECT count(*) FROM conversation WHERE status = :status", status=str(status))[0]

@@ -160,7 +160,7 @@ def test_an_agent_to_block_is_found_by_search_never_from_a_list_of_everyone(app,
     assert client.api("GET", "/api/customers/ada").get_json()["blocked_agents"] == ["agent003", "agent011"]
 
 
-def test_no_page_reads_every_agent_or_the_whole_queue_or_groups_stats_by_agent(app, dash, client, monkeypatch):
+def test_no_page_reads_every_agent_or_the_whole_queue_or_groups_stats_by_agent_and_each_takes_its_turn(app, dash, client, monkeypatch):
     """What a page does not show is never computed: these reads would grow with the team and the backlog."""
     many_agents(app, 30)
     waiting(app, 30)
@@ -178,10 +178,14 @@ def test_no_page_reads_every_agent_or_the_whole_queue_or_groups_stats_by_agent(a
         grouped.append(kw.get("by"))
         return original(self, since, **kw)
     monkeypatch.setattr(StatsStatements, "stats_rows", stats_rows)
-    for path in ("/", "/agents", "/agents/agent001", "/queue", "/held", "/stats", "/customers/ada",
-                 "/customers/ada?find=agent", "/conversations/c1", "/audit"):
+    turns = []
+    monkeypatch.setattr(SqlStore, "one_at_a_time", lambda self, what: turns.append(what))
+    paths = ("/", "/agents", "/agents/agent001", "/queue", "/held", "/stats", "/customers/ada",
+             "/customers/ada?find=agent", "/conversations/c1", "/audit")
+    for path in paths:
         assert dash.get(path).status_code == 200, path
     assert grouped == [frozenset(), frozenset({"day"})]  # the overview's total, the stats page's days
+    assert turns == ["dashboard pages"] * len(paths)  # each page's reads wait their turn
 
 
 def test_the_overview_stays_the_same_size_however_many_agents_and_conversations_wait(app, dash):

@@ -2,6 +2,8 @@
 the real store's rules, so use-case tests through it say something about the product."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -177,3 +179,40 @@ def test_the_online_count_is_of_active_agents_set_online(db):
     seed(db, AgentRecord("a", "A", status=Status.ONLINE), AgentRecord("b", "B", status=Status.AWAY),
          AgentRecord("c", "C", status=Status.ONLINE, active=False))
     assert db.transact(lambda s: s.counts().online) == 1
+
+
+def test_transactions_that_say_the_same_thing_take_turns_on_postgresql_and_other_names_do_not_wait(db_url):
+    from tests.conftest import PG_URL
+
+    db, order, inside, done = Database(db_url), [], threading.Event(), threading.Event()
+
+    def first(store):
+        store.one_at_a_time("dashboard pages")
+        order.append("first in")
+        inside.set()
+        done.wait(5)
+        order.append("first out")
+
+    def second(name):
+        def work(store):
+            store.one_at_a_time(name)
+            order.append(f"{name} in")
+        return work
+    try:
+        threads = [threading.Thread(target=db.read, args=(first,))]
+        threads[0].start()
+        assert inside.wait(5)
+        for name in ("dashboard pages", "something else"):
+            threads.append(threading.Thread(target=db.read, args=(second(name),)))
+            threads[-1].start()
+        threads[-1].join(5)
+        time.sleep(0.3)  # time enough for the second page to go in, if it did not wait
+        expected = {"first in", "something else in"} | (set() if PG_URL else {"dashboard pages in"})
+        assert set(order) == expected and len(order) == len(expected)  # SQLite's reads never wait
+        done.set()
+        for thread in threads:
+            thread.join(5)
+        assert order[-1] == ("dashboard pages in" if PG_URL else "first out")
+    finally:
+        done.set()
+        db.dispose()
