@@ -196,3 +196,14 @@ def test_the_overview_stays_the_same_size_however_many_agents_and_conversations_
     waiting(app, 400, ConversationStatus.HELD)
     large = len(dash.get("/").text)
     assert large < small + 12_000  # the queue's and held list's heads, and the links to the rest
+
+
+def test_a_search_is_shown_back_escaped_and_kept_in_the_forms_and_links(app, dash):
+    many_agents(app, 60)
+    hostile = '"><script>alert(1)</script>'
+    for path in (f"/agents?q={hostile}", f"/customers/ada?find={hostile}"):
+        r = dash.get(path.replace("#", "%23"))
+        assert r.status_code == 200 and "<script>" not in r.text and "&lt;script&gt;" in r.text, path
+    found = dash.get("/agents?q=agent0&deactivated=1")
+    assert '<input type="hidden" name="q" value="agent0">' in found.text
+    assert re.search(r'href="/agents\?cursor=[^"&]+&amp;q=agent0&amp;deactivated=1">Next page', found.text)
