@@ -18,7 +18,10 @@ _MADE = "STICKY_METRICS_DIR_MADE"  # the folder this server made for itself (kep
 # the workers. A re-exec (SIGUSR2) starts from the original environment, so a new master makes its own folder.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ[_MADE] = tempfile.mkdtemp(prefix="stickybot-metrics-")
-os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+from bot.metrics import multiprocess_folder  # noqa: E402  (after the folder is named)
+
+multiprocess_folder()  # made if missing, or what is wrong said, exit 2
 
 
 def child_exit(server, worker):
@@ -40,10 +43,17 @@ def on_exit(server):
 
 
 def on_starting(server):
+    from bot.config import Config, ConfigError
     from bot.serving import request_timeout_s
 
     try:
         request_timeout_s()  # a bad STICKY_REQUEST_TIMEOUT_S stops the server here, with what to fix
+        config = Config.from_env()  # and so does a bad setting (e.g. STICKY_TRUSTED_PROXIES)
+    except ConfigError as exc:
+        on_exit(server)
+        raise SystemExit(f"stickybot: {exc}") from None
     except SystemExit:
         on_exit(server)
         raise
+    for warning in config.warnings():
+        server.log.warning(warning)

@@ -68,7 +68,8 @@ def decision(backend: str, r: dict) -> None:
 
     print(f"[{backend}] {r['tree']} decision: {a['ms']:.2f} ms with {int(small):,} links, {b['ms']:.2f} ms with "
           f"{int(large):,} links | ratio {r['ratio']:.3f} (decided by a link: {sticky(a['rules'])} / "
-          f"{sticky(b['rules'])})", flush=True)
+          f"{sticky(b['rules'])})" + (" | agents with hours and absences" if r.get("availability") else ""),
+          flush=True)
 
 
 def sweep(backend: str, r: dict, what: str = "sweep of {n:,} stale links", job: str = "the sweep") -> None:

@@ -110,8 +110,8 @@ class Bench:
     def decision(self, dbs: Databases, tree: Tree) -> dict:
         urls = {str(n): dbs.fresh(f"links{n}") for n in self.args.decision_links}
         try:
-            for size, url in urls.items():
-                tree.inproc("seed", {"url": url, "workload": self.work.name, "live": int(size)})
+            seeded = [tree.inproc("seed", {"url": url, "workload": self.work.name, "live": int(size)})
+                      for size, url in urls.items()]
             costs = tree.inproc("decision", {"urls": urls, "workload": self.work.name,
                                              "rounds": self.args.decision_rounds,
                                              "events": self.args.decision_events})
@@ -119,7 +119,8 @@ class Bench:
             for url in urls.values():
                 dbs.drop(url)
         small, large = (costs[str(n)]["ms"] for n in self.args.decision_links)
-        return {"tree": str(tree.source), "links": costs, "ratio": large / small}
+        return {"tree": str(tree.source), "links": costs, "ratio": large / small,
+                "availability": all(s.get("availability") for s in seeded)}
 
     def sweep(self, dbs: Databases, tree: Tree) -> dict:
         return self.job_under_load(dbs, tree, "sweep", {"stale": self.args.stale}, {})

@@ -49,6 +49,31 @@ def directory(client, work: Workload) -> None:
             "teams": work.teams_of(n), "status": work.status_of(n), "max_open": None})
 
 
+ZONES = ("Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC")
+
+
+def availability(client, work: Workload) -> bool:
+    """Hours, zones and absences for every agent, if this tree has them (its agents answer with `hours`):
+    on duty all week in one of four zones (so the workload's routing stays as it is, while every decision
+    works out hours in a zone), every 10th agent absent now with the next agent covering, and everyone with
+    an absence next month. False: the tree has no availability to seed."""
+    agents = work.agent_ids()
+    if "hours" not in call(client, "GET", f"/api/agents/{agents[0]}", None):
+        return False
+    week = {day: [["00:00", "12:00"], ["12:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    now = datetime.now(timezone.utc)
+    for n, agent in enumerate(agents):
+        call(client, "PATCH", f"/api/agents/{agent}", {"time_zone": ZONES[n % len(ZONES)], "hours": week})
+        later = now + timedelta(days=30 + n % 7)
+        call(client, "POST", f"/api/agents/{agent}/absences", {"start": later.isoformat(),
+                                                               "end": (later + timedelta(days=5)).isoformat()})
+        if n % 10 == 0:
+            call(client, "POST", f"/api/agents/{agent}/absences", {
+                "start": (now - timedelta(days=1)).isoformat(), "end": (now + timedelta(days=3)).isoformat(),
+                "cover": [agents[(n + 1) % len(agents)]], "note": "holiday"})
+    return True
+
+
 def _checked(table, values: dict) -> dict:
     """`values` for `table`, after checking the bench knows every column the table requires."""
     unknown = [c.name for c in table.columns if c.name not in values and not c.nullable
@@ -129,6 +154,7 @@ def seed(url: str, work: Workload, live: int | None = None, stale: int = 0, old:
     try:
         client = app.test_client()
         directory(client, work)
+        with_availability = availability(client, work) if work.availability else False
         links(url, work, live, stale)
         check_links(client, live, stale)
         if old:
@@ -136,4 +162,4 @@ def seed(url: str, work: Workload, live: int | None = None, stale: int = 0, old:
     finally:
         close(app)
     return {"agents": work.agents, "teams": work.teams, "links": live, "stale_links": stale, "old_keys": old,
-            "old_outbox_rows": (old + 1) // 2}
+            "old_outbox_rows": (old + 1) // 2, "availability": with_availability}

@@ -33,6 +33,9 @@ class Workload:
     mix: tuple[float, float, float] = (0.60, 0.25, 0.15)  # created / resolved / message
     away_every: int = 6       # every 6th agent is away, the rest online; nobody has a capacity limit
     sticky_days: int = 7
+    # Working hours in four zones for every agent, every 10th agent absent now (covered by the next one), and
+    # one absence next month for each (bench/seed.py `availability`): where the tree has them.
+    availability: bool = False
 
     def agent_ids(self) -> list[str]:
         return [f"agent{n:03d}" for n in range(self.agents)]
@@ -60,6 +63,7 @@ class Workload:
 WORKLOADS = {
     "default": Workload("default", teams=6, agents=60, customers=4_000),
     "big": Workload("big", teams=50, agents=500, customers=200_000),
+    "staffed": Workload("staffed", teams=10, agents=100, customers=4_000, availability=True),
 }
 
 

@@ -11,7 +11,8 @@ from .clock import Clock
 from .config import Config
 from .runtime import Runtime
 from .slack import app as slack_app
-from .web import absences, admin, chatwoot, dashboard, errors, health, ids, webhooks  # noqa: F401 (absences: routes)
+from .web import (absences, admin, chatwoot, dashboard, errors, health, ids, openapi, proxies,  # noqa: F401
+                  webhooks)
 
 
 def create_app(config: Config | dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
@@ -30,8 +31,9 @@ def create_app(config: Config | dict[str, Any] | None = None, clock: Clock | Non
     errors.install(app)
     metrics.install(app)
     ids.install(app)
-    for bp in (health.bp, metrics.bp, webhooks.bp, chatwoot.bp, admin.bp):
+    for bp in (health.bp, metrics.bp, webhooks.bp, chatwoot.bp, openapi.bp, admin.bp):
         app.register_blueprint(bp)
     dashboard.install(app)
     slack_app.install(app, rt)
+    proxies.install(app, config.trusted_proxies)
     return app

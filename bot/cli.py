@@ -11,12 +11,38 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import migrate
 from .app import create_app
+from .config import ConfigError
 from .errors import StickyError
 from .runtime import runtime
 
+log = logging.getLogger(__name__)
+SERVICES = ("serve", "worker")  # their logs are their output; the other commands print an answer
+
+
+class BadSetting(click.ClickException):
+    exit_code = 2
+
 
 def _app(*_args, **_kwargs):
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise BadSetting(str(exc)) from None
+
+
+class _Commands(FlaskGroup):
+    def list_commands(self, ctx):
+        """The commands are stickybot's own: listing them (--help) needs no app, so no setting can break it."""
+        return sorted(self.commands)
+
+
+def _verbose(_ctx, _param, value: bool) -> None:
+    if value:
+        logging.getLogger().setLevel(logging.INFO)
+
+
+verbose = click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=_verbose,
+                       help="Print log lines too (otherwise only the answer, and warnings and errors).")
 
 
 def _migrated() -> None:
@@ -26,11 +52,16 @@ def _migrated() -> None:
                                    "first")
 
 
-@click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False, add_version_option=False,
+@click.group(cls=_Commands, create_app=_app, add_default_commands=False, add_version_option=False,
              load_dotenv=False)
-def main():
+@click.option("-v", "--verbose", is_flag=True, help="Print log lines too (the commands that print an answer "
+              "otherwise print only it, and warnings and errors).")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool):
     """stickybot: sticky routing from chat channels to your team's Slack."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = logging.INFO if verbose or ctx.invoked_subcommand in SERVICES else logging.WARNING
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)
 
 
 @main.command()
@@ -45,6 +76,8 @@ def serve(host: str, port: int, threads: int):
     from .serving import request_timeout_s
 
     request_timeout_s()  # a bad STICKY_REQUEST_TIMEOUT_S stops here, with what to fix, before anything starts
+    for warning in runtime().config.warnings():
+        log.warning(warning)
     migrate.upgrade(runtime().config.database_url)
     run_server(current_app._get_current_object(), host, port, threads)
 
@@ -64,6 +97,7 @@ def db():
 
 
 @db.command("upgrade")
+@verbose
 @with_appcontext
 def db_upgrade():
     """Apply the migrations (the Procfile's release process)."""
@@ -77,6 +111,7 @@ def directory():
 
 
 @directory.command("load")
+@verbose
 @click.argument("file", type=click.File("r"))
 @with_appcontext
 def directory_load(file):
@@ -99,6 +134,7 @@ def directory_load(file):
 
 
 @directory.command("sync")
+@verbose
 @click.argument("source", type=click.Choice(["chatwoot"]))
 @with_appcontext
 def directory_sync(source):
@@ -125,6 +161,7 @@ def outbox():
 
 
 @outbox.command("retry")
+@verbose
 @click.option("--channel", type=click.Choice(["all", "slack", "chatwoot"]), default="all", show_default=True)
 @with_appcontext
 def outbox_retry(channel):

@@ -1,11 +1,18 @@
 """Configuration from the environment. Secrets never appear in a repr."""
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Mapping
 
 from routing.hours import known_zone
+
+ADMIN_TOKEN_MIN = 24  # shorter admin tokens are warned about (log at start, /readyz)
+
+
+class ConfigError(ValueError):
+    """A setting stickybot cannot use, saying what to write instead."""
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -21,12 +28,24 @@ def _ids(value: str | None) -> frozenset[str]:
 def _zone(value: str | None) -> str:
     name = (value or "").strip() or "UTC"
     if not known_zone(name):
-        raise SystemExit(f"STICKY_DEFAULT_TIME_ZONE must be an IANA time zone such as Europe/Berlin, not {name!r}")
+        raise ConfigError(f"STICKY_DEFAULT_TIME_ZONE must be an IANA time zone such as Europe/Berlin, not {name!r}")
     return name
 
 
 def _secret(value: str | None) -> str | None:
     return value if value and value.strip() else None
+
+
+def networks(name: str, value: str | None) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or networks (10.0.0.5, 10.0.0.0/8, fd00::/8)."""
+    found = []
+    for part in sorted(_ids(value)):
+        try:
+            found.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ConfigError(f"{name}: {part!r} is not an IP address or network; write addresses or networks "
+                              "separated by commas, e.g. 10.0.0.5, 10.1.0.0/16") from None
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,8 @@ class Config:
     chatwoot_webhook_secret: str | None = field(default=None, repr=False)
     chatwoot_allow_unsigned: bool = False
     chatwoot_unsigned_sources: frozenset[str] = frozenset()
+    # Reverse proxies whose X-Forwarded-For names the client (bot.web.proxies); none by default.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     # The zone of agents that have none of their own (CONTRACT.md 9.1).
     default_time_zone: str = "UTC"
     # In-process delivery of the outbox right after a commit (off in tests that drive it by hand).
@@ -84,6 +105,7 @@ class Config:
             chatwoot_webhook_secret=_secret(env.get("CHATWOOT_WEBHOOK_SECRET")),
             chatwoot_allow_unsigned=_flag(env.get("CHATWOOT_ALLOW_UNSIGNED"), False),
             chatwoot_unsigned_sources=_ids(env.get("CHATWOOT_UNSIGNED_SOURCES")),
+            trusted_proxies=networks("STICKY_TRUSTED_PROXIES", env.get("STICKY_TRUSTED_PROXIES")),
             default_time_zone=_zone(env.get("STICKY_DEFAULT_TIME_ZONE")),
         )
         return replace(built, **overrides)
@@ -94,3 +116,12 @@ class Config:
         if unknown:
             raise TypeError(f"unknown settings: {sorted(unknown)}")
         return replace(self, **changes)
+
+    def warnings(self) -> list[str]:
+        """What works but should not be left so (logged at start, listed by /readyz). Never a secret."""
+        found = []
+        if self.admin_token and len(self.admin_token) < ADMIN_TOKEN_MIN:
+            found.append(f"STICKY_ADMIN_TOKEN is shorter than {ADMIN_TOKEN_MIN} characters, which makes it "
+                         "guessable: use a long random one, e.g. python3 -c 'import secrets; "
+                         "print(secrets.token_urlsafe(32))'")
+        return found

@@ -9,6 +9,7 @@ class ErrorCode(StrEnum):
     INVALID_JSON = "invalid_json"
     VALIDATION = "validation_failed"
     UNAUTHORIZED = "unauthorized"
+    TOO_MANY_WRONG_TOKENS = "too_many_wrong_tokens"
     BAD_SIGNATURE = "bad_signature"
     STALE_TIMESTAMP = "stale_timestamp"
     NOT_CONFIGURED = "not_configured"
@@ -16,6 +17,8 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     CONFLICT = "conflict"
     TOO_LARGE = "payload_too_large"
+    URI_TOO_LONG = "uri_too_long"
+    HEADERS_TOO_LARGE = "headers_too_large"
     UNSUPPORTED_MEDIA = "unsupported_media_type"
     UNAVAILABLE = "database_unavailable"
     INTERNAL = "internal_error"
@@ -24,6 +27,7 @@ class ErrorCode(StrEnum):
 class StickyError(Exception):
     status = 400
     code = ErrorCode.BAD_REQUEST
+    headers: dict[str, str] | None = None  # sent with the answer (e.g. Retry-After)
 
     def __init__(self, message: str, *, code: ErrorCode | None = None, status: int | None = None,
                  details: list[dict] | None = None):

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from .db import Database
 from .runtime import Runtime
-from .service import assignment, covering
+from .service import access, assignment, covering
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -92,13 +92,17 @@ def expire_links(db: Database, stop: threading.Event | None = None, batch: int =
 
 
 def retain(db: Database, days: float, stop: threading.Event | None = None, batch: int = RETAIN_BATCH) -> int:
-    """Delete processed-event keys and finished outbox rows older than `days` (server's clock). Conversations
-    and decisions, the history, are kept."""
-    cutoff = db.clock.now() - timedelta(days=days)
+    """Delete processed-event keys and finished outbox rows older than `days` (server's clock), expired dashboard
+    sessions and wrong-token counts whose window is over. Conversations and decisions, the history, are kept."""
+    now = db.clock.now()
+    cutoff = now - timedelta(days=days)
     total = in_batches(db, lambda store: store.prune_processed(cutoff, batch), stop, batch)
     total += in_batches(db, lambda store: store.prune_finished(cutoff, batch), stop, batch)
     if total:
         log.info("retention: deleted %d event keys and outbox rows older than %g days", total, days)
+    # Expired dashboard sessions and wrong-token counts whose window is over: nothing reads them again.
+    total += in_batches(db, lambda store: store.prune_sessions(now, batch), stop, batch)
+    total += in_batches(db, lambda store: store.prune_wrong_tokens(now - access.WINDOW, batch), stop, batch)
     return total
 
 

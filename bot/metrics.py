@@ -4,6 +4,7 @@ database at scrape time, so every process reports the same backlog, queue and li
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 from flask import Blueprint, Flask, Response, g, request
@@ -12,6 +13,25 @@ from prometheus_client.core import GaugeMetricFamily
 from .runtime import runtime
 from .store import OutboxState
 
+
+def multiprocess_folder() -> None:
+    """PROMETHEUS_MULTIPROC_DIR, when set, names the folder every process keeps its counters' files in: made if
+    it does not exist yet (a fresh release container), or, if it cannot be, stickybot says why and exits 2."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return
+    try:
+        os.makedirs(folder, exist_ok=True)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(f"{folder} is not writable by this user")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        sys.stderr.write(f"stickybot: PROMETHEUS_MULTIPROC_DIR={folder} cannot hold the metrics files "
+                         f"({reason}); name a folder this user may create and write, or unset it\n")
+        raise SystemExit(2) from None
+
+
+multiprocess_folder()  # before the metrics below: in multiprocess mode each opens its file there at once
 DECISIONS = Counter("stickybot_decisions", "Routing decisions committed, by rule", ["rule"])
 WEBHOOK_LATENCY = Histogram(
     "stickybot_webhook_latency_seconds", "Time to answer a chat-channel webhook", ["channel"],

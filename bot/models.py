@@ -209,3 +209,23 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime
     sent_at: datetime | None = None
+
+
+class DashboardSession(SQLModel, table=True):
+    """A signed-in dashboard browser: its cookie carries the session id, this row its SHA-256 (the id itself is
+    never stored). Signing out deletes the row; so does expiry (retention), and the cookie alone opens nothing."""
+
+    __tablename__ = "dashboard_session"
+    key: str = Field(primary_key=True, max_length=64)
+    created_at: datetime
+    expires_at: datetime = Field(index=True)
+
+
+class WrongToken(SQLModel, table=True):
+    """Wrong admin tokens from one client (an address, an IPv6 /64) in its current window: shared by every
+    process, for the dashboard's sign-in and the admin API alike."""
+
+    __tablename__ = "wrong_token"
+    client: str = Field(primary_key=True, max_length=64)
+    failures: int
+    since: datetime = Field(index=True)  # the first wrong token of the window

@@ -7,7 +7,6 @@ import threading
 from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from .jobs import make_jobs
@@ -50,22 +49,27 @@ def stop_in_process(rt: Runtime) -> None:
 
 
 def run_forever(app: Flask) -> None:
+    """The jobs, on the scheduler's threads, until SIGTERM or SIGINT, whenever it comes (even while starting)."""
     rt: Runtime = app.extensions["stickybot"]
     if not rt.config.scheduler:
         raise SystemExit("STICKY_SCHEDULER=off: a worker with no jobs has nothing to do; unset it to run jobs")
     stop = threading.Event()
-    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler = BackgroundScheduler(timezone="UTC")
     configure(scheduler, rt, stop)
+    received: list[int] = []
 
-    def on_signal(signum, _frame):
-        log.info("signal %s: finishing the job in flight, then stopping", signum)
+    def on_signal(signum, _frame):  # only this: the signal may have interrupted the main thread mid-write
+        received.append(signum)
         stop.set()
-        threading.Thread(target=lambda: scheduler.shutdown(wait=True), daemon=True).start()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    scheduler.start()
     log.info("worker started: expire every %ss, outbox every %ss, sweep every %ss",
              rt.config.expire_every_s, rt.config.outbox_every_s, rt.config.sweep_every_s)
-    scheduler.start()
+    while not stop.wait(1.0):  # woken now and then: a signal that reached another thread is handled here
+        pass
+    log.info("signal %s: finishing the job in flight, then stopping", received[0] if received else "?")
+    scheduler.shutdown(wait=True)  # the job in flight finishes its current batch
     rt.close()
     log.info("worker stopped")

@@ -9,14 +9,17 @@ and every body must follow its headers within STICKY_REQUEST_TIMEOUT_S; otherwis
 """
 from __future__ import annotations
 
+import json
 import os
 import resource
 import sys
+from http import HTTPStatus
 
 from gunicorn.asgi.protocol import ASGIProtocol
 from gunicorn.workers import gasgi
 
 from .asgi import asgi_app
+from .errors import ErrorCode
 
 WORKER_CLASS = "bot.serving.Worker"
 DEFAULT_REQUEST_TIMEOUT_S = 10.0
@@ -43,12 +46,40 @@ def raise_open_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
+_REFUSALS = {
+    414: (ErrorCode.URI_TOO_LONG, "the request line (method, path and query) is too long; send a shorter path or "
+                                  "fewer query parameters"),
+    431: (ErrorCode.HEADERS_TOO_LARGE, "the request's headers are too large or too many"),
+    500: (ErrorCode.INTERNAL, "something went wrong on our side; send the request again"),
+    501: (ErrorCode.BAD_REQUEST, "the request's Transfer-Encoding is not supported; send chunked or a "
+                                 "Content-Length"),
+}
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 class _Protocol(ASGIProtocol):
     """gunicorn bounds the wait for a kept-alive connection's next request (keepalive), not the wait for its
     first one: arm the same timer, with the request deadline, as soon as the connection opens. gunicorn
     cancels it when the request's headers are in, as it does for keepalive."""
 
     deadline_s = DEFAULT_REQUEST_TIMEOUT_S
+
+    def _send_error_response(self, status, message, extra_headers=()):
+        """gunicorn's own refusals (a request line or headers too long, a request it cannot parse) in the API's
+        error shape, as JSON, like every other error."""
+        code, words = _REFUSALS.get(status, (ErrorCode.BAD_REQUEST, "the request could not be read as HTTP/1.1"))
+        body = json.dumps({"error": str(code), "message": words}).encode()
+        reason = {414: "URI Too Long", 431: "Request Header Fields Too Large"}.get(status) or _phrase(status)
+        head = "".join(f"{name}: {value}\r\n" for name, value in extra_headers)
+        self._safe_write((f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
+                          f"Content-Length: {len(body)}\r\n{head}Connection: close\r\n\r\n").encode("latin-1"))
+        self._safe_write(body)
 
     def connection_made(self, transport):
         super().connection_made(transport)

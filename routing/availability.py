@@ -187,8 +187,15 @@ def absent_words(absence: Absence, zone: str, at: datetime) -> str:
 
 
 def absent_until(absence: Absence, zone: str, at: datetime) -> str:
-    """"absent until 31 Dec (holiday)"."""
-    end = f"until {when(absence.end, zone, at)}" if absence.end is not None else "with no end set"
+    """"absent through 24 Dec (holiday)" for whole days, else "absent until 24 Dec 14:00 Europe/Berlin"."""
+    if absence.end is None:
+        end = "with no end set"
+    else:
+        local = absence.end.astimezone(wall.zone(zone))
+        if local.hour == 0 and local.minute == 0 and local.second == 0:
+            end = f"through {_day(local - timedelta(days=1), at.astimezone(wall.zone(zone)))}"
+        else:
+            end = f"until {when(absence.end, zone, at)}"
     return f"absent {end}" + (f" ({absence.note})" if absence.note else "")
 
 
@@ -198,17 +205,19 @@ def names(ids: tuple[str, ...] | list[str]) -> str:
 
 
 def when(moment: datetime, zone: str, ref: datetime) -> str:
-    """A time as the agent reads it, in its zone: "17:30 Europe/Berlin" today, "Mon 09:00 Europe/Berlin" this
-    week, "31 Dec" for a midnight (a whole-day absence), "31 Dec 14:00 Europe/Berlin" otherwise."""
+    """A time as the agent reads it, in its zone: "17:30 Europe/Berlin" the same day, "Mon 09:00 Europe/Berlin"
+    within the week, "31 Dec 14:00 Europe/Berlin" later."""
     tz = wall.zone(zone)
     local, today = moment.astimezone(tz), ref.astimezone(tz)
     clock = f"{local.hour:02d}:{local.minute:02d} {zone}"
     days = (local.date() - today.date()).days
-    year = f" {local.year}" if local.year != today.year else ""
-    if local.hour == 0 and local.minute == 0 and days > 1:
-        return f"{local.day} {local.strftime('%b')}{year}"
     if days == 0:
         return clock
     if 0 < days < 7:
         return f"{local.strftime('%a')} {clock}"
-    return f"{local.day} {local.strftime('%b')}{year} {clock}"
+    return f"{_day(local, today)} {clock}"
+
+
+def _day(local: datetime, today: datetime) -> str:
+    """"24 Dec", with the year when it is not this one."""
+    return f"{local.day} {local.strftime('%b')}" + (f" {local.year}" if local.year != today.year else "")

@@ -151,11 +151,13 @@ def _sticky(event: Event, settings: Settings, link: Link, linked: Agent, check: 
     at = event.occurred_at
     returning = (f"returning customer: {lit(linked.id)} handled {CUSTOMER} "
                  f"{_ago(at - link.last_interaction_at)} (window {_days(settings.sticky_days)})")
+    if link.covered_by:  # the link's time is the cover's work, done for the linked agent
+        returning = (f"returning customer: {lit(linked.id)}'s customer {CUSTOMER} was last helped "
+                     f"{_ago(at - link.last_interaction_at)} (window {_days(settings.sticky_days)}); "
+                     f"{lit(link.covered_by)} covered {CUSTOMER} while {lit(linked.id)} was away")
     absence = availability.absence_at(linked, at)
     if absence is not None:  # stickiness kept through the absence, with or without the availability check
         return _covered(event, linked, absence, directory, blocked, f"{returning}, but")
-    if link.covered_by:
-        returning += f"; {lit(link.covered_by)} covered {CUSTOMER} while {lit(linked.id)} was away"
     available = availability.available(linked, at)
     if not check:
         note = "" if available else f"; availability check off, so {lit(linked.id)} gets it while {_unavailable(linked, at)}"

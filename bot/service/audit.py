@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .. import clock
-from ..errors import Invalid
 from ..store import AuditRecord, Store
 
-MAX_PAGE = 200
 
 
 @dataclass(frozen=True)
@@ -35,25 +33,15 @@ def record(store: Store, by: By, action: str, target: str, before: dict | None, 
     store.audit(by.at, by.actor, action, target, before, after)
 
 
-def page(store: Store, limit: str | None, before: str | None) -> dict:
-    """GET /api/audit?limit=50&before=ID: newest first, and the id to ask for the next page with."""
-    size = _whole(limit, "limit", 1, MAX_PAGE, 50)
-    older_than = _whole(before, "before", 1, 2**62, None)
-    items = store.audit_page(size + 1, older_than)
-    more = len(items) > size
-    items = items[:size]
+def page(store: Store, limit: int, before: int | None) -> dict:
+    """GET /api/audit?limit=50&before=ID: newest first, and the id to ask for the next page with (the
+    parameters are checked by bot/web/params.AuditQuery)."""
+    items = store.audit_page(limit + 1, before)
+    more = len(items) > limit
+    items = items[:limit]
     return {"items": [as_dict(e) for e in items], "next": items[-1].id if more else None}
 
 
 def as_dict(e: AuditRecord) -> dict:
     return {"id": e.id, "at": clock.iso(e.at), "actor": e.actor, "action": e.action, "target": e.target,
             "before": e.before, "after": e.after}
-
-
-def _whole(raw: str | None, name: str, low: int, high: int, default: int | None) -> int | None:
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise Invalid(f"{name} is a whole number from {low} to {high}",
-                      details=[{"field": name, "message": f"must be a whole number from {low} to {high}"}])
-    return int(raw)

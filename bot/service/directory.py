@@ -29,6 +29,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
+def _no_default(schema: dict) -> None:
+    """A field that may be left out but never be null: its JSON schema has no `default: null`."""
+    schema.pop("default", None)
+
+
 class TeamIn(_Strict):
     name: Name
 
@@ -46,11 +51,19 @@ class AgentIn(_Strict):
 
 
 class SettingsIn(_Strict):
-    sticky_days: Annotated[int, Field(ge=0, le=365)] | None = None
-    availability_check: bool | None = None
-    drain_unassigned: bool | None = None
-    sticky_wait_minutes: Annotated[int, Field(ge=0, le=1440)] | None = None
-    claim_minutes: Annotated[int, Field(ge=0, le=240)] | None = None
+    """Only the settings given change (none can be null)."""
+
+    sticky_days: Annotated[int, Field(ge=0, le=365)] = Field(None, json_schema_extra=_no_default)
+    availability_check: bool = Field(None, json_schema_extra=_no_default)
+    drain_unassigned: bool = Field(None, json_schema_extra=_no_default)
+    sticky_wait_minutes: Annotated[int, Field(ge=0, le=1440)] = Field(None, json_schema_extra=_no_default)
+    claim_minutes: Annotated[int, Field(ge=0, le=240)] = Field(None, json_schema_extra=_no_default)
+
+
+class Handover(_Strict):
+    """Deactivating an agent: nothing, or the agent its customers and conversations go to."""
+
+    successor: Id = Field(None, json_schema_extra=_no_default)
 
 
 def validate(model: type[BaseModel], data: Any, partial: bool = False) -> dict:
@@ -281,12 +294,7 @@ def get_settings(store: Store) -> dict:
 
 
 def patch_settings(store: Store, data: Any, by: By) -> dict:
-    fields = validate(SettingsIn, data, partial=True)
-    nulls = [k for k, v in fields.items() if v is None]
-    if nulls:
-        raise Invalid(f"{', '.join(nulls)} cannot be null",
-                      details=[{"field": k, "message": "cannot be null"} for k in nulls])
-    return update_settings(store, by, **fields)
+    return update_settings(store, by, **validate(SettingsIn, data, partial=True))
 
 
 def update_settings(store: Store, by: By, **fields) -> dict:

@@ -20,22 +20,11 @@ from datetime import datetime, timedelta
 
 from routing import Miss
 
-from ..errors import Invalid
 from ..store import Store
 from . import paging
 
-MAX_DAYS = 90
-_SPLIT = {"their_agent": "to_their_agent", "after_hold": "after_hold", "cover": "to_cover",
+SPLIT = {"their_agent": "to_their_agent", "after_hold": "after_hold", "cover": "to_cover",
           "teammate": "to_teammate", "unassigned": "to_unassigned"}
-
-
-def parse_days(raw: str | None) -> int:
-    if raw is None:
-        return 7
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
-        raise Invalid(f"days is a whole number from 1 to {MAX_DAYS} (7 when left out)",
-                      details=[{"field": "days", "message": f"must be a whole number from 1 to {MAX_DAYS}"}])
-    return int(raw)
 
 
 def stats(store: Store, days: int, now: datetime) -> dict:
@@ -101,7 +90,7 @@ def _grouped(rows: tuple[list[tuple], list[tuple], list[tuple]]) -> dict[tuple[s
 class _Figures:
     def __init__(self):
         self.routed = self.returning = self.window_passed = self.claim_lapses = 0
-        self.split = dict.fromkeys(_SPLIT.values(), 0)
+        self.split = dict.fromkeys(SPLIT.values(), 0)
         self.misses = dict.fromkeys((str(m) for m in Miss), 0)
         self.waits: dict[str, list[float]] = {"unassigned": [], "hold": []}
 
@@ -111,8 +100,8 @@ class _Figures:
         if outcome == "new":
             return
         self.returning += n
-        if outcome in _SPLIT:
-            self.split[_SPLIT[outcome]] += n
+        if outcome in SPLIT:
+            self.split[SPLIT[outcome]] += n
         if outcome not in ("their_agent", "after_hold", "held") and miss in self.misses:
             self.misses[miss] += n
 

@@ -6,11 +6,11 @@
 from .errors import Contention
 from .protocol import Store
 from .records import (AbsenceRecord, AbsenceSource, AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
-                      OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord, Trigger)
+                      OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord, Trigger, WrongTokens)
 from .sql import SqlStore
 
 __all__ = [
     "AbsenceRecord", "AbsenceSource", "AgentRecord", "AuditRecord", "Contention", "Conversation", "ConversationStatus", "Counts", "CustomerRecord",
     "DecisionRecord", "OutboxItem", "OutboxKind", "OutboxState", "Preflight", "SqlStore", "Store", "TeamRecord",
-    "Trigger",
+    "Trigger", "WrongTokens",
 ]

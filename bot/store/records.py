@@ -224,3 +224,10 @@ class Counts:
     online: int = 0  # active agents whose status is online
     outbox: dict[str, int] = field(default_factory=dict)
     alarms: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WrongTokens:
+    """A client's wrong admin tokens in its current window, and when that window began."""
+    failures: int
+    since: datetime

@@ -15,6 +15,7 @@ from routing import Decision
 from ..clock import Clock
 from ..models import (Conversation as ConversationRow, Customer, DecisionRow, ProcessedEvent, StickyLink,
                       WorkspaceSettings)
+from .access import AccessStatements
 from .customers import CustomerStatements
 from .absences import AbsenceStatements
 from .directory import PREFETCH, PREFETCH_ABSENCES, DirectoryStatements, Prefetched
@@ -63,7 +64,7 @@ def _decision(row) -> DecisionRecord:
 
 
 class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, OutboxStatements, StatsStatements,
-               PageStatements):
+               AccessStatements, PageStatements):
     def __init__(self, q: Runner, clock: Clock, zone: str = "UTC"):
         self.q = q
         self.clock = clock

@@ -13,7 +13,10 @@ from integrations.chatwoot import webhook
 from ..errors import ErrorCode, Invalid, NotConfigured, StickyError, Unauthorized
 from ..runtime import runtime
 from ..service import chatwoot
+from .answers import EventAnswer
 from .body import read_json
+from .declare import declare
+from .errors import size_in_words
 from .webhooks import read_body
 
 bp = Blueprint("chatwoot", __name__)
@@ -30,6 +33,15 @@ MAX_BODY = -(-(COPIES * CHATWOOT_MAX_CHARS * WORST_BYTES_PER_CHAR + ENVELOPE) //
 
 
 @bp.post("/webhooks/chatwoot")
+@declare("A Chatwoot webhook delivery (CONTRACT section 7)", body=webhook.Delivery, answers={200: EventAnswer},
+         security="chatwoot", tag="webhooks",
+         description="Signed by Chatwoot 4.12+ (see the security schemes); unsigned deliveries only when "
+                     "CHATWOOT_ALLOW_UNSIGNED is set, from CHATWOOT_UNSIGNED_SOURCES. `X-Chatwoot-Delivery` "
+                     "(1-128 printable ASCII characters; Chatwoot sends a UUID) applies a delivery once. Events "
+                     "stickybot does not route are answered `status: ignored`.",
+         errors={400: "The body is not JSON, or X-Chatwoot-Delivery is not 1-128 printable ASCII characters.",
+                 413: f"The body is over {size_in_words(MAX_BODY)}.",
+                 422: "A field stickybot reads holds a value Chatwoot never sends (`details` names it)."})
 def chatwoot_event():
     rt = runtime()
     cfg = rt.config

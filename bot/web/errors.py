@@ -36,7 +36,7 @@ def too_large(limit: int, what: str) -> StickyError:
 def install(app: Flask) -> None:
     @app.errorhandler(StickyError)
     def _sticky(exc: StickyError):
-        return jsonify(exc.body()), exc.status
+        return jsonify(exc.body()), exc.status, exc.headers or {}
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

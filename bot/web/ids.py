@@ -13,7 +13,7 @@ from __future__ import annotations
 from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 
 from flask import Flask
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 
 class IdConverter(BaseConverter):
@@ -29,6 +29,13 @@ class IdConverter(BaseConverter):
         return quote(value, safe="")
 
 
+class AsciiInteger(IntegerConverter):
+    """`<int:...>` with ASCII digits only (werkzeug's `\\d` also matches other scripts' digits, which `int()`
+    reads as the same number)."""
+
+    regex = "[0-9]+"
+
+
 class RawPath:
     """WSGI middleware: PATH_INFO segmented by the raw path's own slashes."""
 
@@ -36,8 +43,21 @@ class RawPath:
         self.app = app
 
     def __call__(self, environ, start_response):
+        raw = _raw_segments(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "") or []
+        environ[NOT_UTF8] = not all(_is_utf8(part) for part in [environ.get("PATH_INFO", ""), *raw])
         environ["PATH_INFO"] = escaped_path_info(environ)
         return self.app(environ, start_response)
+
+
+NOT_UTF8 = "stickybot.path_not_utf8"  # set in the WSGI environ: werkzeug would decode the bytes to U+FFFD
+
+
+def _is_utf8(wsgi_string: str) -> bool:
+    try:
+        wsgi_string.encode("latin-1").decode("utf-8")
+        return True
+    except UnicodeError:
+        return False
 
 
 def escaped_path_info(environ) -> str:
@@ -71,6 +91,7 @@ def _escape(segment: str, keep_slash: bool = False) -> str:
 def install(app: Flask) -> None:
     """Register the `id` converter (before any route uses it) and the middleware."""
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["int"] = AsciiInteger
     # `//` is an empty id, not a typo to redirect: `/api/teams//x` must not become a PUT to team `x`.
     app.url_map.merge_slashes = False
     app.wsgi_app = RawPath(app.wsgi_app)

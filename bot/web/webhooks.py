@@ -10,7 +10,9 @@ from integrations import signing, widget
 from ..errors import ErrorCode, Invalid, NotConfigured, StickyError, Unauthorized
 from ..runtime import runtime
 from ..service import events
-from .errors import too_large
+from .answers import EventAnswer
+from .declare import declare
+from .errors import size_in_words, too_large
 
 bp = Blueprint("webhooks", __name__)
 
@@ -30,6 +32,14 @@ def read_body(limit: int, what: str) -> bytes:
 
 
 @bp.post("/webhooks/widget")
+@declare("A chat channel's event (CONTRACT section 3)", body=widget.WidgetEvent, answers={200: EventAnswer},
+         security="widget", tag="webhooks",
+         description="Signed with HMAC-SHA256 (see the security schemes). The same event id again gets the "
+                     "first answer with `duplicate: true`. `conversation.created` and `.reopened` need `customer`, "
+                     "`.assigned` needs `agent`. An event about a conversation stickybot never saw is answered "
+                     "`status: ignored`.",
+         errors={413: f"The body is over {size_in_words(widget.MAX_BODY)}.",
+                 422: "The event does not fit the schema (`details` names each field)."})
 def widget_event():
     rt = runtime()
     secret = rt.config.webhook_secret

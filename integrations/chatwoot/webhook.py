@@ -33,6 +33,8 @@ from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from integrations.inbound import EARLIEST, LATEST
 
 MAX_ID = 2**31 - 1
@@ -78,13 +80,32 @@ class Happening:
     reply_by: int | None = None          # a message: the Chatwoot user who replied to the customer
 
 
+class Delivery(BaseModel):
+    """A Chatwoot webhook delivery, as Chatwoot 4.12+ sends it (account webhooks, API-inbox webhooks, agent bots).
+
+    stickybot acts on `conversation_created`, `conversation_status_changed`, `conversation_updated` and
+    `message_created`, and answers any other event 200 "ignored". Of those four it reads, and refuses with 422 when
+    present with a value Chatwoot never sends: the ids (`id`, `account.id`, `meta.sender.id`, `meta.assignee.id`,
+    `meta.team.id`, `conversation.id`, `sender.id`: whole numbers from 1 to 2^31-1), the times (`created_at`,
+    `updated_at`, `last_activity_at`: unix seconds or ISO 8601, 1970-2100), the objects (`account`, `meta`,
+    `meta.sender`, `meta.assignee`, `meta.team`, `conversation`, `sender`), `messages` (a list),
+    `changed_attributes` (a list or an object) and the texts stored (contact `name` and `email`, team `name`:
+    no NUL). Every other field is Chatwoot's own and never looked at."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    event: str | None = Field(None, description="The kind of delivery, e.g. conversation_created.",
+                              json_schema_extra={"examples": ["conversation_created"]})
+
+
 def read(payload: Any, fallback_account: str | None = None) -> Happening:
     """What the payload says happened; raises Unfit (see the module's rules)."""
     if not isinstance(payload, dict):
-        return Happening(What.IGNORE, "not a JSON object")
-    event = payload.get("event")
-    if event is not None and not isinstance(event, str):
-        raise Unfit("event", "must be a string, e.g. conversation_created")
+        raise Unfit("(body)", "must be a JSON object, as every Chatwoot delivery is")
+    try:
+        event = Delivery.model_validate(payload).event
+    except ValidationError:
+        raise Unfit("event", "must be a string, e.g. conversation_created") from None
     if event == "message_created":
         return _message(payload, fallback_account)
     if event in ("conversation_created", "conversation_status_changed", "conversation_updated"):

@@ -29,21 +29,42 @@ def test_a_wrong_token_is_refused_the_right_one_opens_a_strict_httponly_expiring
     assert ADMIN_TOKEN not in cookie["value"] and ADMIN_TOKEN not in page.content()
     assert "stickybot_session" not in page.evaluate("document.cookie")  # no script can read it
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("You are signed out.")
     assert not [c for c in page.context.cookies() if c["name"] == "stickybot_session"]
     page.goto("/stats")
     assert page.url.endswith("/login")
 
 
-def test_repeated_wrong_tokens_are_rate_limited_even_the_right_token_then(page):
+def test_repeated_wrong_tokens_are_slowed_but_the_right_token_still_signs_in(page):
     for _ in range(5):
         sign_in(page, "guess")
         expect(page.get_by_role("alert")).to_contain_text("not the admin token")
-    sign_in(page)
+    sign_in(page, "guess")
     expect(page.get_by_role("alert")).to_contain_text("Too many wrong tokens from your address")
+    sign_in(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
+
+
+def test_a_cookie_kept_from_before_sign_out_opens_nothing_and_sign_out_everywhere_ends_other_browsers(
+        browser, server, page):
+    sign_in(page)
+    [kept] = [c for c in page.context.cookies() if c["name"] == "stickybot_session"]
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("You are signed out.")
+    page.context.add_cookies([kept])  # a copy saved before signing out ...
     page.goto("/")
-    assert page.url.endswith("/login")
+    assert page.url.endswith("/login")  # ... opens nothing
+
+    phone = browser.new_context(base_url=server.base).new_page()
+    sign_in(phone)
+    sign_in(page)
+    page.get_by_role("button", name="Sign out everywhere").click()
+    expect(page.get_by_role("status")).to_have_text("You are signed out everywhere: every browser has to sign in "
+                                                    "again.")
+    phone.goto("/stats")
+    assert phone.url.endswith("/login")
+    phone.context.close()
 
 
 def test_an_admin_changes_a_setting_and_sets_an_agent_online_to_drain_the_queue(page, api):

@@ -122,11 +122,12 @@ def test_a_bad_absence_is_shown_next_to_the_form_as_the_api_says_it_and_nothing_
 
 def test_ending_a_current_absence_ends_it_now_and_what_waited_for_the_agent_comes_to_it(dash, client, clock, erin):
     clock.set(datetime(2026, 12, 9, 9, 0, tzinfo=timezone.utc))  # Wednesday, 10:00 in Berlin: absent
+    assert dash.sign_in().status_code == 303  # two days on: the session of Monday has ended
     client.api("PATCH", "/api/agents/bob", {"status": "offline"})
     client.event(conversation="c1", customer="ada", team="billing", at="2026-12-09T09:00:00Z")
     assert client.api("GET", "/api/conversations/c1").get_json()["status"] == "unassigned"
     page = text_of(dash.get("/agents/erin"))
-    assert "Right now absent absent until 11 Dec (dentist <b>&); bob covers" in page and "End now" in page
+    assert "Right now absent absent through 10 Dec (dentist <b>&); bob covers" in page and "End now" in page
     r = dash.submit(f"/agents/erin/absences/{erin['id']}/end")
     assert (r.status_code, r.headers["Location"]) == (303, "/agents/erin?done=absence_ended")
     assert absences(client) == [] and absences(client, past=True)[0]["end"] == "2026-12-09T09:00:00Z"

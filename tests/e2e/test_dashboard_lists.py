@@ -74,7 +74,7 @@ def test_the_overview_shows_each_agents_state_with_why_and_links_to_its_page(das
     for expected in ("Alice alice billing 0 / ∞ available online", "Bob bob billing 0 / ∞ away status away",
                      "Carol carol billing 1 / 1 full at capacity (1/1 open)", "Dan dan billing 0 / ∞ offline status "
                      "offline", "Erin erin billing 0 / ∞ off duty off duty until Sat 09:00 Asia/Tokyo",
-                     "Fay fay billing 0 / ∞ absent absent until 9 Dec; bob covers", "Agents (6 active)"):
+                     "Fay fay billing 0 / ∞ absent absent through 8 Dec; bob covers", "Agents (6 active)"):
         assert expected in page, expected
     assert "Gus" not in page
     assert '<a href="/agents/alice">Alice</a>' in dash.get("/").text
@@ -111,8 +111,10 @@ def test_a_status_set_on_a_list_page_returns_to_that_page_with_its_search(app, d
 
 
 @pytest.mark.parametrize("path", ["/agents?cursor=nonsense", "/queue?cursor=nonsense", "/held?cursor=x",
-                                  "/agents?q=" + "x" * 101, "/agents?q=a%00b"])
-def test_a_cursor_never_given_or_a_search_too_long_gets_a_page_that_says_so(dash, path):
+                                  "/agents?q=" + "x" * 101, "/agents?q=a%00b", "/agents?q=a&q=b",
+                                  "/agents?deactivated=yes", "/queue?cursor=a&cursor=b",
+                                  "/customers/ada?find=a&find=b", "/customers/ada?find=" + "x" * 101])
+def test_a_cursor_never_given_a_search_too_long_or_a_repeated_parameter_gets_a_page_that_says_so(dash, path):
     r = dash.get(path)
     assert r.status_code == 422 and "text/html" in r.content_type
 

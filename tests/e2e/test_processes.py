@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
@@ -90,18 +91,22 @@ def delivered(slack) -> list[str]:
             for p in slack.posts("U_ALICE")]
 
 
-def test_two_workers_on_one_database_deliver_every_handoff_exactly_once(app, db_url, slack):
+def test_two_workers_on_one_database_deliver_every_handoff_exactly_once(app, db_url, slack, tmp_path):
     queue_handoffs(app, 80)
     env = env_for(db_url, SLACK_BOT_TOKEN="xoxb-t", SLACK_API_URL=slack.url, STICKY_OUTBOX_EVERY_S="0.2",
                   STICKY_SWEEP_EVERY_S="3600", STICKY_EXPIRE_EVERY_S="3600")
-    workers = [subprocess.Popen([str(BIN), "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-               for _ in range(2)]
-    try:
-        assert wait_until(lambda: len(slack.posts()) >= 80 and not pending(app), timeout=60)
+    logs = [tmp_path / f"worker{n}.log" for n in range(2)]
+    workers = [subprocess.Popen([str(BIN), "worker"], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+               for log in logs]
+    started = lambda: all("worker started" in log.read_text() for log in logs)  # noqa: E731
+    try:  # both running (one alone may deliver everything while the other still starts), and every row sent
+        assert wait_until(lambda: started() and len(slack.posts()) >= 80 and not pending(app), timeout=60)
     finally:  # stopped before counting: a double sent late would be in the fake Slack by then
         for w in workers:
             w.send_signal(signal.SIGTERM)
-        outputs = [w.communicate(timeout=30)[0].decode() for w in workers]
+        for w in workers:
+            w.wait(timeout=30)
+        outputs = [log.read_text() for log in logs]
     assert sorted(delivered(slack)) == sorted(f"c{i}" for i in range(80))
     assert [w.returncode for w in workers] == [0, 0], outputs
     assert all("worker stopped" in out for out in outputs)
@@ -287,3 +292,35 @@ def held_ids() -> list[str]:
 
 def conversation_of(client):
     return lambda cid: client.api("GET", f"/api/conversations/{cid}").get_json()
+
+
+def test_a_worker_notices_an_absence_start_and_end_by_the_clock(app, db_url, slack):
+    """CONTRACT.md 9.2, 9.3a: by the server's clock, a running worker's sweep sends a hold for an agent who
+    became absent to the cover, and gives an agent whose absence ended what waited in the queue."""
+    client = StickyClient(app.test_client())
+    client.agent("alice", "billing", status="away")
+    client.agent("bob", "billing")
+    client.agent("carol", "vip")
+    client.api("PATCH", "/api/settings", {"sticky_wait_minutes": 60})
+    now = datetime.now(timezone.utc)
+    stamp = lambda t: t.isoformat()
+    client.event(conversation="old", customer="ada", assign={"agent": "alice"}, at=stamp(now - timedelta(days=1)))
+    client.event(type="conversation.resolved", conversation="old", at=stamp(now - timedelta(hours=23)))
+    assert client.event(conversation="back", customer="ada", team="billing", at=stamp(now)).get_json()["status"] == "held"
+    for agent, start, end, cover in (("alice", now + timedelta(seconds=1), now + timedelta(days=2), ["bob"]),
+                                     ("carol", now - timedelta(hours=1), now + timedelta(seconds=4), [])):
+        r = client.api("POST", f"/api/agents/{agent}/absences", {"start": stamp(start), "end": stamp(end),
+                                                                 "cover": cover})
+        assert r.status_code == 201, r.get_json()
+    queued = client.event(conversation="q", customer="newcomer", team="vip", at=stamp(now)).get_json()
+    assert queued["status"] == "unassigned"
+    env = env_for(db_url, STICKY_SWEEP_EVERY_S="0.5", STICKY_EXPIRE_EVERY_S="3600")
+    worker = subprocess.Popen([str(BIN), "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    conv = lambda c: client.api("GET", f"/api/conversations/{c}").get_json()
+    try:
+        assert wait_until(lambda: conv("back")["status"] == "assigned" and conv("q")["status"] == "assigned")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        out = worker.communicate(timeout=30)[0].decode()
+    assert (conv("back")["agent"], conv("back")["decisions"][-1]["rule"]) == ("bob", "cover"), out[-2000:]
+    assert (conv("q")["agent"], conv("q")["decisions"][-1]["rule"]) == ("carol", "queue")

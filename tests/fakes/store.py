@@ -11,8 +11,9 @@ from datetime import datetime, timedelta, timezone
 import routing
 from bot.store.outbox import FailedDelivery
 from bot.store import (AbsenceRecord, AgentRecord, AuditRecord, Conversation, ConversationStatus, Counts, CustomerRecord, DecisionRecord,
-                       OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord)
+                       OutboxItem, OutboxKind, OutboxState, Preflight, TeamRecord, WrongTokens)
 from routing import Decision, MemoryDirectory
+from tests.fakes.access import AccessFake
 
 
 @dataclass
@@ -30,7 +31,7 @@ class _Row:
 
 
 @dataclass
-class FakeStore:
+class FakeStore(AccessFake):
     now: datetime = datetime(2026, 11, 25, 12, tzinfo=timezone.utc)  # the time rows are written at
     settings_: routing.Settings = field(default_factory=routing.Settings)
     agents_: dict[str, AgentRecord] = field(default_factory=dict)
@@ -47,6 +48,8 @@ class FakeStore:
     left: set[tuple[str, str]] = field(default_factory=set)          # (conversation, agent)
     messages: dict[int, tuple[str, str]] = field(default_factory=dict)
     audited: list[AuditRecord] = field(default_factory=list)
+    sessions_: dict[str, datetime] = field(default_factory=dict)       # session key -> expires at
+    wrong: dict[str, WrongTokens] = field(default_factory=dict)         # client -> its window
     absences_: dict[int, AbsenceRecord] = field(default_factory=dict)
     zone: str = "UTC"
     info: dict = field(default_factory=dict)

@@ -265,3 +265,20 @@ def test_retention_deletes_old_event_keys_and_finished_outbox_rows_in_batches_an
     assert sorted(keys) == [f"c{n}" for n in range(3, 7)]
     assert left == ids[3:]
     assert len(client.api("GET", "/api/conversations/c0").get_json()["decisions"]) == 1  # the history stays
+
+
+def test_retention_deletes_expired_dashboard_sessions_and_wrong_token_counts_whose_window_is_over(app, clock):
+    from bot.models import DashboardSession, WrongToken
+    from bot.service import access
+    rt = app.extensions["stickybot"]
+    opened = clock.now()
+    rt.db.transact(lambda s: [s.open_session(f"old{n}", opened, opened + timedelta(hours=8)) for n in range(3)])
+    rt.db.transact(lambda s: s.open_session("new", opened, opened + timedelta(hours=9)))
+    for n in range(3):
+        access.wrong_token(rt.db, f"192.0.2.{n}", opened)
+    access.wrong_token(rt.db, "192.0.2.9", opened + timedelta(hours=8, minutes=1))
+    clock.set(opened + timedelta(hours=8, minutes=5))
+    assert jobs.retain(rt.db, 30, batch=2) == 6
+    with orm(rt.db) as session:
+        assert session.exec(select(DashboardSession.key)).all() == ["new"]
+        assert session.exec(select(WrongToken.client)).all() == ["192.0.2.9"]

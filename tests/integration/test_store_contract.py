@@ -2,6 +2,7 @@
 the real store's rules, so use-case tests through it say something about the product."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -10,8 +11,8 @@ import pytest
 
 from bot.db import Database
 from bot.store import (AbsenceRecord, AgentRecord, Conversation, ConversationStatus, OutboxKind, OutboxState,
-                       TeamRecord)
-from routing import Decision, Outcome, Rule, Status
+                       TeamRecord, WrongTokens)
+from routing import Decision, Link, Outcome, Rule, Status
 from tests.fakes.store import FakeStore
 
 T0 = datetime(2026, 11, 20, 10, tzinfo=timezone.utc)
@@ -123,6 +124,103 @@ def test_forgetting_moves_conversations_to_the_alias_and_erases_the_rest(db):
     assert db.transact(lambda s: (s.customer("cust"), s.link("cust"), s.conversation("c1").customer_id)) == \
         (None, None, "forgotten-1")
     assert db.transact(lambda s: s.forget_customer("cust", "forgotten-2")) is None
+
+
+# --- availability (CONTRACT.md 9.1-9.2) ----------------------------------------------------------------------
+
+def _away(agent="alice", start=T0, end=T0 + timedelta(days=2), source="api", cover=("bob",)):
+    from bot.store import AbsenceRecord
+    return AbsenceRecord(None, agent, start, end, cover, "holiday", source)
+
+
+def test_hours_zone_cover_and_do_not_disturb_are_kept_with_the_agent(db):
+    from routing import Hours
+    dnd = (T0, T0 + timedelta(hours=1))
+    seed(db, AgentRecord("alice", "Alice", status=Status.ONLINE, time_zone="Europe/Berlin",
+                         hours=Hours.parse({"mon": [["09:00", "17:00"]]}), cover=("bob", "carol"), dnd=dnd))
+    alice = db.transact(lambda s: s.agent("alice"))
+    assert (alice.time_zone, alice.zone, alice.cover, alice.dnd) == ("Europe/Berlin", "Europe/Berlin", ("bob", "carol"),
+                                                                     dnd)
+    assert alice.hours.to_json() == {"mon": [["09:00", "17:00"]]}
+    routed = db.transact(lambda s: s.directory(T0).agent("alice"))
+    assert (routed.time_zone, routed.hours, routed.dnd) == ("Europe/Berlin", alice.hours, dnd)
+
+
+def test_absences_are_stored_listed_in_order_and_found_when_they_overlap(db):
+    seed(db, AgentRecord("alice", "Alice"), AgentRecord("bob", "Bob"))
+    later = db.transact(lambda s: s.add_absence(_away(start=T0 + timedelta(days=5), end=None), T0))
+    first = db.transact(lambda s: s.add_absence(_away(), T0))
+    other = db.transact(lambda s: s.add_absence(_away("bob", cover=()), T0))
+    assert [a.id for a in db.transact(lambda s: s.absences())] == [first.id, other.id, later.id]
+    assert db.transact(lambda s: s.absence(first.id)) == first
+    assert db.transact(lambda s: s.overlapping("alice", T0 + timedelta(days=2), T0 + timedelta(days=3))) is None
+    assert db.transact(lambda s: s.overlapping("alice", T0 + timedelta(days=1), T0 + timedelta(days=3))) == first
+    assert db.transact(lambda s: s.overlapping("alice", T0 + timedelta(days=9), None)) == later
+    assert db.transact(lambda s: s.overlapping("alice", T0, T0 + timedelta(days=1), other_than=first.id)) is None
+    assert [a.id for a in db.transact(lambda s: s.absences("alice", since=T0 + timedelta(days=2)))] == [later.id]
+    db.transact(lambda s: s.delete_absence(later.id))
+    moved = dataclasses.replace(first, end=T0 + timedelta(days=1), note=None)
+    db.transact(lambda s: s.save_absence(moved))
+    assert db.transact(lambda s: s.absences("alice")) == [moved]
+
+
+def test_an_agent_comes_with_the_absences_not_ended_at_the_time_asked(db):
+    seed(db, AgentRecord("alice", "Alice", status=Status.ONLINE), AgentRecord("bob", "Bob", status=Status.ONLINE))
+    db.transact(lambda s: s.add_absence(_away(), T0))
+    at = T0 + timedelta(days=1)
+    assert [a.start for a in db.transact(lambda s: s.agent("alice", at=at)).absences] == [T0]
+    assert db.transact(lambda s: s.agent("alice", at=T0 + timedelta(days=2))).absences == ()
+    assert db.transact(lambda s: s.agent("alice")).absences == ()
+    members = db.transact(lambda s: {a.id: a.absences for a in s.directory(at).members("billing")})
+    assert [a.cover for a in members["alice"]] == [("bob",)] and members["bob"] == ()
+    everyone = db.transact(lambda s: {a.id: a for a in s.directory(at).everyone()})
+    assert len(everyone["alice"].absences) == 1
+    assert db.transact(lambda s: s.agents(at=at))[0].absences == everyone["alice"].absences
+
+
+def test_a_cover_keeps_the_link_alive_and_a_real_link_forgets_the_cover(db):
+    seed(db, AgentRecord("alice", "Alice"), AgentRecord("bob", "Bob"))
+    db.transact(lambda s: s.set_link("ada", "alice", T0 - timedelta(days=1)))
+    db.transact(lambda s: s.add_absence(_away(), T0))
+    db.transact(lambda s: s.cover_link("ada", "bob", T0 + timedelta(hours=1)))
+    assert db.transact(lambda s: s.link("ada")) == Link("alice", T0 + timedelta(hours=1), "bob")
+    db.transact(lambda s: s.cover_link("ada", "bob", T0))  # never backwards
+    assert db.transact(lambda s: s.link("ada")).last_interaction_at == T0 + timedelta(hours=1)
+    db.transact(lambda s: s.touch_link("ada", "bob", T0 + timedelta(hours=2)))  # alice is absent: time moves
+    assert db.transact(lambda s: s.link("ada")) == Link("alice", T0 + timedelta(hours=2), "bob")
+    db.transact(lambda s: s.touch_link("ada", "bob", T0 + timedelta(days=3)))  # alice is back: bob's work is his
+    assert db.transact(lambda s: s.link("ada")).last_interaction_at == T0 + timedelta(hours=2)
+    db.transact(lambda s: s.set_link("ada", "alice", T0 + timedelta(days=3)))
+    assert db.transact(lambda s: s.link("ada")) == Link("alice", T0 + timedelta(days=3), None)
+
+
+def test_a_session_is_open_until_it_expires_or_is_closed_and_expired_ones_are_pruned_in_batches(db):
+    hours = [timedelta(hours=h) for h in range(4)]
+    db.transact(lambda s: [s.open_session(f"k{n}", T0, T0 + h) for n, h in enumerate(hours)])
+    assert db.transact(lambda s: [s.session_open(f"k{n}", T0 + timedelta(hours=1)) for n in range(4)]) == \
+        [False, False, True, True]  # k1 expires at T0 + 1 h: closed at that instant
+    assert db.transact(lambda s: (s.close_session("k3"), s.close_session("k3"))) == (True, False)
+    assert db.transact(lambda s: s.session_open("k3", T0)) is False
+    later = T0 + timedelta(minutes=90)
+    assert db.transact(lambda s: s.prune_sessions(later, 1)) == 1
+    assert db.transact(lambda s: s.prune_sessions(later, 5)) == 1  # k0 and k1 expired; k2 is all that is left
+    assert db.transact(lambda s: s.session_open("k2", T0)) is True
+    assert db.transact(lambda s: s.close_sessions()) == 1
+    assert db.transact(lambda s: s.session_open("k2", T0)) is False
+
+
+def test_wrong_tokens_are_counted_per_client_in_a_window_that_starts_again_once_over(db):
+    stale = lambda now: now - timedelta(minutes=15)  # noqa: E731
+    count = lambda client, now: db.transact(lambda s: s.count_wrong_token(client, now, stale(now)))  # noqa: E731
+    assert db.transact(lambda s: s.wrong_tokens("10.0.0.1")) is None
+    assert [count("10.0.0.1", T0 + timedelta(minutes=m)).failures for m in (0, 5, 14)] == [1, 2, 3]
+    assert count("10.0.0.2", T0 + timedelta(minutes=1)) == WrongTokens(1, T0 + timedelta(minutes=1))
+    known = db.transact(lambda s: s.wrong_tokens("10.0.0.1"))
+    assert (known.failures, known.since) == (3, T0)
+    again = count("10.0.0.1", T0 + timedelta(minutes=15))  # the window that began at T0 is over
+    assert (again.failures, again.since) == (1, T0 + timedelta(minutes=15))
+    assert db.transact(lambda s: s.prune_wrong_tokens(T0 + timedelta(minutes=2), 10)) == 1  # 10.0.0.2's
+    assert db.transact(lambda s: (s.wrong_tokens("10.0.0.2"), s.wrong_tokens("10.0.0.1").failures)) == (None, 1)
 
 
 def test_agents_come_a_page_at_a_time_by_id_searched_in_any_case_wildcards_taken_literally(db):

@@ -178,7 +178,7 @@ def test_availability_follows_the_precedence(a, at, expected):
 def test_why_says_it_in_words_in_the_agents_zone():
     assert availability.explain(agent(), z("2026-12-11T17:00:00Z")).why == "off duty until Mon 09:00 Europe/Berlin"
     assert availability.explain(agent(absences=[HOLIDAY]), z("2026-12-21T10:00:00Z")).why == \
-        "absent until 31 Dec (holiday); bob and carol cover"
+        "absent through 30 Dec (holiday); bob and carol cover"
     assert availability.explain(agent(), z("2026-12-07T10:00:00Z")).why == "online; off duty from 17:30 Europe/Berlin"
 
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ...errors import StickyError
 from ...runtime import runtime
 from ...service.audit import By
+from ..params import check_path_ids
 from . import session
 
 log = logging.getLogger(__name__)
@@ -38,12 +39,13 @@ def _guard():
     signing = key()
     if signing is None:
         return not_configured()
-    sid = session.session_id(request, signing)
+    sid = session.session_id(request, signing, runtime().db, now())
     if sid is None:
         if request.method in ("GET", "HEAD"):
             return redirect(url_for("dashboard.login_form"))
         return page("error.html", 401, title="Signed out",
                     message="Your session has ended: sign in again, then repeat what you were doing.")
+    g.dashboard_session = sid
     g.dashboard_csrf = session.csrf_token(signing, sid)
     if request.method == "POST" and not session.csrf_ok(signing, sid, request.form.get("csrf")):
         return page("error.html", 403, title="Form refused",
@@ -54,9 +56,8 @@ def _guard():
 
 
 def _check_ids(values: dict) -> None:
-    for name, value in values.items():
-        if isinstance(value, str):  # numbers (an absence's) are numbers by their converter
-            check_id(value, name.replace("_", " "))
+    """Ids in the path: as long as the same ids in events and the API, UTF-8, without NUL."""
+    check_path_ids(values)
 
 
 def check_id(value: str, what: str) -> str:
@@ -133,6 +134,3 @@ def write(work):
     rt.wake_deliverer()
     return result
 
-
-def wrong_tokens() -> session.WrongTokens:
-    return current_app.extensions["stickybot.dashboard.wrong_tokens"]

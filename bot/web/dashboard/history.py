@@ -7,11 +7,12 @@ from flask import redirect, request, url_for
 
 from ...errors import StickyError
 from ...service import audit, conversations, stats
+from ..params import AuditQuery, StatsQuery, read_query
 from .base import bp, check_id, now, page, read
 from .chart import day_chart
 from .words import MISSES, TRIGGERS
 
-AUDIT_PAGE = "50"
+AUDIT_PAGE = 50
 
 
 @bp.get("/conversations")
@@ -33,7 +34,7 @@ def conversation(conversation_id):
 def stats_page():
     error, status = None, 200
     try:
-        days = stats.parse_days(request.args.get("days"))
+        days = read_query(StatsQuery).days
     except StickyError as exc:
         error, status, days = exc, exc.status, 7
     at = now()
@@ -44,7 +45,7 @@ def stats_page():
 
 @bp.get("/audit")
 def audit_page():
-    before = request.args.get("before")
+    before = read_query(AuditQuery).before
     found = read(lambda store: audit.page(store, AUDIT_PAGE, before))
     items = [{**e, "before": _json(e["before"]), "after": _json(e["after"])} for e in found["items"]]
     return page("audit.html", items=items, next=found["next"], first=before is None)

@@ -2,14 +2,35 @@
 conversations."""
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from flask import request
+from pydantic import Field, StringConstraints
 
 from ...service import conversations, directory, paging
 from ...store import ConversationStatus
+from ..params import Query, absent, read_query
 from .base import bp, now, page, read
 from .words import NOTICES
 
 PAGE = 50  # rows of a list page
+Cursor = Annotated[str, StringConstraints(max_length=paging.MAX_CURSOR)]
+Search = Annotated[str, StringConstraints(max_length=paging.MAX_SEARCH)]
+
+
+class ListQuery(Query):
+    cursor: Cursor = Field(None, json_schema_extra=absent, description="The `next` of the page before.")
+
+
+class AgentsQuery(ListQuery):
+    q: Search = Field(None, json_schema_extra=absent, description="Part of an agent's id, name or e-mail.")
+    deactivated: Literal["1"] = Field(None, json_schema_extra=absent, description="1: deactivated agents too.")
+
+
+def list_query() -> dict:
+    """The agents list's query, checked (a parameter given twice, or too long, is refused)."""
+    query = read_query(AgentsQuery)
+    return {k: v for k, v in (("q", query.q), ("cursor", query.cursor), ("deactivated", query.deactivated)) if v}
 
 
 def agent_list(store, at, limit: int, args) -> dict:
@@ -22,8 +43,8 @@ def agent_list(store, at, limit: int, args) -> dict:
             "query": query}
 
 
-def agents_again(status: int = 200, errors: dict | None = None, args=None):
-    at, args = now(), request.args if args is None else args
+def agents_again(status: int = 200, errors: dict | None = None, args: dict | None = None):
+    at, args = now(), list_query() if args is None else args
     found = read(lambda store: agent_list(store, at, PAGE, args))
     errors = errors or {}
     if any(k.startswith("agent:") for k in errors) and \
@@ -40,7 +61,7 @@ def agents_list():
 
 @bp.get("/queue")
 def queue_page():
-    cursor = request.args.get("cursor") or None
+    cursor = read_query(ListQuery).cursor or None
     found = read(lambda store: {"page": conversations.unassigned_page(store, PAGE, cursor),
                                 "count": store.count_conversations(ConversationStatus.UNASSIGNED)})
     return page("queue.html", queue=found["page"], count=found["count"], first=cursor is None)
@@ -48,7 +69,7 @@ def queue_page():
 
 @bp.get("/held")
 def held_page():
-    cursor = request.args.get("cursor") or None
+    cursor = read_query(ListQuery).cursor or None
     found = read(lambda store: {"page": conversations.held_page(store, PAGE, cursor),
                                 "count": store.count_conversations(ConversationStatus.HELD)})
     return page("held.html", held=found["page"], count=found["count"], first=cursor is None)

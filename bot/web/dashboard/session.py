@@ -1,20 +1,26 @@
-"""Signing in to the dashboard: the session cookie, the CSRF token, and the limit on wrong tokens.
+"""The dashboard's sessions and its CSRF tokens.
 
-The admin token itself is never stored, shown or logged. The cookie carries a random session id signed with a
-key derived from the token (HMAC), so changing STICKY_ADMIN_TOKEN signs every browser out. The CSRF token of a
-session is an HMAC of its id under that key: nothing to store, and no other session's token fits.
+A session lives on the server: signing in stores a row (under the SHA-256 of a random session id, so the
+database never holds an id that opens anything), and the cookie carries the id, signed with a key derived from
+the admin token (HMAC). A request's session is open while its cookie is signed with today's key, is at most
+SESSION_S old, and its row exists and has not expired. Signing out deletes the row; signing out everywhere
+deletes them all; changing STICKY_ADMIN_TOKEN changes the key and so ends every session. The CSRF token of a
+session is an HMAC of its id under that key: nothing more to store, and no other session's token fits.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-import threading
 import time
-from collections import OrderedDict, deque
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Request, Response
+
+if TYPE_CHECKING:
+    from ...db import Database
 
 SESSION_COOKIE = "stickybot_session"
 LOGIN_COOKIE = "stickybot_login"   # the sign-in form's own CSRF nonce (double submit), before any session
@@ -26,23 +32,39 @@ def signing_key(admin_token: str) -> bytes:
     return hmac.new(admin_token.encode(), b"stickybot dashboard session v1", hashlib.sha256).digest()
 
 
-def token_matches(offered: str, admin_token: str) -> bool:
-    """Constant time whatever the offered text, its length included: digests of both are compared."""
-    digest = lambda text: hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
-    return hmac.compare_digest(digest(offered), digest(admin_token))
-
-
 def _serializer(key: bytes) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(key, salt="stickybot-dashboard-session")
 
 
-def new_session(key: bytes) -> str:
-    """A fresh cookie value: a random session id, signed and dated."""
-    return _serializer(key).dumps({"sid": secrets.token_urlsafe(18)})
+def _stored(sid: str) -> str:
+    """What the database keeps of a session id: its SHA-256."""
+    return hashlib.sha256(sid.encode()).hexdigest()
 
 
-def session_id(request: Request, key: bytes) -> str | None:
-    """The id of the request's session, if its cookie is signed with this key and not older than SESSION_S."""
+def open_session(db: Database, now: datetime, key: bytes) -> str:
+    """A new session, stored until SESSION_S from `now`: its cookie's value (a random id, signed and dated)."""
+    sid = secrets.token_urlsafe(32)
+    db.transact(lambda store: store.open_session(_stored(sid), now, now + timedelta(seconds=SESSION_S)))
+    return _serializer(key).dumps({"sid": sid})
+
+
+def session_id(request: Request, key: bytes, db: Database, now: datetime) -> str | None:
+    """The id of the request's session, if it is open (see above)."""
+    sid = _signed_id(request, key)
+    if sid is None or not db.read(lambda store: store.session_open(_stored(sid), now)):
+        return None
+    return sid
+
+
+def close_session(db: Database, sid: str) -> None:
+    db.transact(lambda store: store.close_session(_stored(sid)))
+
+
+def close_every_session(db: Database) -> int:
+    return db.transact(lambda store: store.close_sessions())
+
+
+def _signed_id(request: Request, key: bytes) -> str | None:
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw or len(raw) > 512:
         return None
@@ -51,7 +73,7 @@ def session_id(request: Request, key: bytes) -> str | None:
     except BadSignature:  # forged, from another token, or expired (SignatureExpired is a BadSignature)
         return None
     sid = data.get("sid") if isinstance(data, dict) else None
-    return sid if isinstance(sid, str) and sid else None
+    return sid if isinstance(sid, str) and 0 < len(sid) <= 128 else None
 
 
 def csrf_token(key: bytes, sid: str) -> str:
@@ -76,42 +98,3 @@ def drop_cookie(response: Response, name: str, secure: bool) -> None:
 def came_over_https(request: Request) -> bool:
     """HTTPS here, or at the proxy in front (the header can only make the cookie stricter)."""
     return request.is_secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
-
-
-class WrongTokens:
-    """At most `limit` wrong tokens per client address in any `window_s`; past that every sign-in from that
-    address is refused until the oldest of them is out of the window. Kept in this process's memory (each
-    server process counts on its own), for at most `addresses` addresses."""
-
-    def __init__(self, limit: int = 5, window_s: float = 900.0, addresses: int = 10_000, clock=time.monotonic):
-        self.limit, self.window_s, self.addresses, self.clock = limit, window_s, addresses, clock
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def wait_s(self, address: str) -> int:
-        """Seconds until this address may try again (0: now)."""
-        with self._lock:
-            recent = self._recent(address)
-            if len(recent) < self.limit:
-                return 0
-            return max(1, int(recent[0] + self.window_s - self.clock()) + 1)
-
-    def failed(self, address: str) -> None:
-        with self._lock:
-            recent = self._recent(address)
-            recent.append(self.clock())
-            self._failures[address] = recent
-            self._failures.move_to_end(address)
-            while len(self._failures) > self.addresses:
-                self._failures.popitem(last=False)
-
-    def succeeded(self, address: str) -> None:
-        with self._lock:
-            self._failures.pop(address, None)
-
-    def _recent(self, address: str) -> deque[float]:
-        recent = self._failures.get(address) or deque()
-        cutoff = self.clock() - self.window_s
-        while recent and recent[0] <= cutoff:
-            recent.popleft()
-        return recent
