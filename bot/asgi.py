@@ -12,6 +12,9 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from a2wsgi.wsgi import build_environ
@@ -105,15 +108,42 @@ async def _answer(send, status: int, code: str, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# What machines call, answered first: chat channels' and Slack's deliveries, health checks, metrics, the admin
+# API. Everything else is a person's page (the dashboard).
+MACHINE_PATHS = ("/webhooks/", "/slack/", "/api/", "/healthz", "/readyz", "/metrics")
+PAGE_NICENESS = 10  # how much less CPU time a page's thread gets than a webhook's, when both want it (Linux)
+
+
+def page_threads(threads: int) -> int:
+    """How many dashboard pages one process renders at once: a quarter of its threads, at least one."""
+    return max(1, threads // 4)
+
+
+def _yield_to_machines() -> None:
+    """A page thread's initializer: on Linux, where a nice value is a thread's own, pages run at a lower
+    priority, so that a busy dashboard takes the CPU only when webhooks leave it idle."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PAGE_NICENESS)
+        except OSError:
+            pass  # not allowed here: pages run at the usual priority
+
+
 class ThreadedWSGI:
     """ASGI -> WSGI for requests whose body is already whole: one hop to a pool thread and one back.
 
     The response is collected on the thread and sent from the event loop, so a client slow to read it holds no
-    thread either. stickybot's answers are small (JSON, short pages); nothing streams."""
+    thread either. stickybot's answers are small (JSON, short pages); nothing streams.
+
+    Dashboard pages have threads of their own (`page_threads`), at a lower priority: pages asked for wait their
+    turn in that pool's queue, holding none of the `threads` that webhooks, Slack and the API run on. However
+    many pages people load at once, a chat channel's webhook finds a free thread, and the CPU goes to it first."""
 
     def __init__(self, app, threads: int):
         self.app = app
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="stickybot-web")
+        self.pages = ThreadPoolExecutor(max_workers=page_threads(threads), thread_name_prefix="stickybot-page",
+                                        initializer=_yield_to_machines)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -129,7 +159,8 @@ class ThreadedWSGI:
         if raw:  # the request target as sent, with %2F still encoded (ids in paths may hold a /: bot.web.ids)
             query = scope.get("query_string") or b""
             environ["RAW_URI"] = (raw + (b"?" + query if query else b"")).decode("latin-1")
-        status, headers, content = await asyncio.get_running_loop().run_in_executor(self.pool, self._run, environ)
+        pool = self.pool if scope.get("path", "").startswith(MACHINE_PATHS) else self.pages
+        status, headers, content = await asyncio.get_running_loop().run_in_executor(pool, self._run, environ)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
 
@@ -149,6 +180,7 @@ class ThreadedWSGI:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+        self.pages.shutdown(wait=True)
 
 
 async def _lifespan(receive, send) -> None:

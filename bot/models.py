@@ -104,6 +104,11 @@ class Conversation(SQLModel, table=True):
               postgresql_where=text("status = 'held'")),
         Index("ix_conversation_claim_due", "claim_due", sqlite_where=text(_UNCLAIMED),
               postgresql_where=text(_UNCLAIMED)),
+        # The dashboard's (and the API's) pages of the queue and of the held conversations, in their order.
+        Index("ix_conversation_queue_order", "queued_at", "queue_seq", sqlite_where=text("status = 'unassigned'"),
+              postgresql_where=text("status = 'unassigned'")),
+        Index("ix_conversation_held_order", "held_since", "id", sqlite_where=text("status = 'held'"),
+              postgresql_where=text("status = 'held'")),
     )
     id: str = Field(primary_key=True, max_length=200)
     customer_id: str = Field(max_length=128, index=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import sys
 from http import HTTPStatus
 
 from gunicorn.asgi.protocol import ASGIProtocol
@@ -22,6 +23,7 @@ from .errors import ErrorCode
 
 WORKER_CLASS = "bot.serving.Worker"
 DEFAULT_REQUEST_TIMEOUT_S = 10.0
+SWITCH_INTERVAL_S = 0.001
 
 
 def request_timeout_s() -> float:
@@ -93,6 +95,9 @@ class Worker(gasgi.ASGIWorker):
         pass  # the asyncio worker warns that it ignores `threads`: here they size the Flask pool
 
     def init_process(self):
+        # A thread back from the database waits for the one running Python at most this long (default 5 ms):
+        # a webhook's few round trips are not each held up by a dashboard page being rendered meanwhile.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         raise_open_file_limit()
         _Protocol.deadline_s = request_timeout_s()
         gasgi.ASGIProtocol = _Protocol  # in this worker process: connections get the first-request deadline

@@ -1,11 +1,14 @@
 """Conversations and the Unassigned queue, as the admin API and /sticky show them."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from routing import render
 
 from .. import clock
 from ..errors import NotFound
-from ..store import Store
+from ..store import Conversation, Store
+from . import paging
 
 
 # Decisions an admin's change caused, and the audit action that records who made it.
@@ -37,11 +40,33 @@ def conversation(store: Store, conversation_id: str, who_acted: bool = False) ->
 
 
 def unassigned(store: Store) -> list[dict]:
-    return [{"conversation": c.id, "customer": c.customer_id, "team": c.team, "url": c.url,
-             "queued_at": clock.iso(c.queued_at)} for c in store.queue()]
+    return [queued_json(c) for c in store.queue()]
+
+
+def unassigned_page(store: Store, limit: int = paging.DEFAULT_LIMIT, cursor: str | None = None) -> dict:
+    """The queue a page at a time, oldest first: `{"items": [...as unassigned()], "next": cursor or null}`."""
+    after = paging.decode(cursor, "queue", (datetime, int))
+    page = paging.paged(store.queue_page(limit + 1, after), limit, "queue", lambda c: (c.queued_at, c.queue_seq))
+    return page.as_json(queued_json)
+
+
+def queued_json(c: Conversation) -> dict:
+    return {"conversation": c.id, "customer": c.customer_id, "team": c.team, "url": c.url,
+            "queued_at": clock.iso(c.queued_at)}
 
 
 def held(store: Store) -> list[dict]:
     """Conversations waiting for their returning customer's agent, the longest waiting first."""
-    return [{"conversation": c.id, "customer": c.customer_id, "held_for": c.agent_id, "team": c.team,
-             "held_since": clock.iso(c.held_since), "held_until": clock.iso(c.held_until)} for c in store.held()]
+    return [held_json(c) for c in store.held()]
+
+
+def held_page(store: Store, limit: int = paging.DEFAULT_LIMIT, cursor: str | None = None) -> dict:
+    """The held conversations a page at a time, longest waiting first: `{"items": [...], "next"}`."""
+    after = paging.decode(cursor, "held", (datetime, str))
+    page = paging.paged(store.held_page(limit + 1, after), limit, "held", lambda c: (c.held_since, c.id))
+    return page.as_json(held_json)
+
+
+def held_json(c: Conversation) -> dict:
+    return {"conversation": c.id, "customer": c.customer_id, "held_for": c.agent_id, "team": c.team,
+            "held_since": clock.iso(c.held_since), "held_until": clock.iso(c.held_until)}

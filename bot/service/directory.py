@@ -14,7 +14,7 @@ from routing.hours import known_zone
 from .. import clock
 from ..errors import Conflict, Invalid, NotFound
 from ..store import AgentRecord, Conversation, ConversationStatus, Store, TeamRecord, Trigger
-from . import assignment, audit, home
+from . import assignment, audit, home, paging
 from .audit import By
 
 # Team and agent ids take any character a chat channel's event may carry (`/` and spaces included; NUL, which
@@ -97,6 +97,11 @@ def put_team(store: Store, team_id: str, data: Any, by: By) -> tuple[dict, bool]
 
 def teams(store: Store) -> list[dict]:
     return [team_json(t) for t in store.teams()]
+
+
+def team_names(store: Store) -> list[dict]:
+    """Every team's id and name, without its members."""
+    return [{"id": t.id, "name": t.name} for t in store.teams(members=False)]
 
 
 def team_json(team: TeamRecord) -> dict:
@@ -245,6 +250,17 @@ def _move_on(store: Store, conv: Conversation, leaving: str, heir: AgentRecord |
 
 def agents(store: Store, at: datetime) -> list[dict]:
     return [agent_json(a, at) for a in store.agents(at=at)]
+
+
+def agents_page(store: Store, at: datetime, limit: int = paging.DEFAULT_LIMIT, cursor: str | None = None,
+                search: str | None = None, active_only: bool = False) -> dict:
+    """Agents a page at a time, by id, as agents() shows them: `{"items", "next", "total"}`, `total` being how
+    many agents match. `search` keeps those whose id, name or e-mail contains it (any case)."""
+    after = paging.decode(cursor, "agents", (str,))
+    rows = store.agents_page(limit + 1, after[0] if after else None, search=search, active_only=active_only, at=at)
+    page = paging.paged(rows, limit, "agents", lambda a: (a.id,))
+    return {**page.as_json(lambda a: agent_json(a, at)),
+            "total": store.count_agents(search=search, active_only=active_only)}
 
 
 def agent(store: Store, agent_id: str, at: datetime) -> dict:

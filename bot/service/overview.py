@@ -28,6 +28,14 @@ def status(store: Store) -> dict:
     }
 
 
+def at_a_glance(store: Store) -> dict:
+    """The dashboard's "right now": counts only, read without loading a single agent or conversation."""
+    counts = store.counts(alarms=ALARM)
+    return {"queue": counts.queue, "held": counts.held, "online": counts.online, "links": counts.links,
+            "failed_deliveries": counts.outbox.get(OutboxState.FAILED, 0),
+            "outbox_backlog": counts.outbox.get(OutboxState.PENDING, 0), "slack_alarm": counts.alarms}
+
+
 def _last_change(store: Store) -> dict | None:
     entry = store.last_audit("settings.update")
     if entry is None:

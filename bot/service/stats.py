@@ -21,22 +21,58 @@ from datetime import datetime, timedelta
 from routing import Miss
 
 from ..store import Store
+from . import paging
 
 SPLIT = {"their_agent": "to_their_agent", "after_hold": "after_hold", "cover": "to_cover",
           "teammate": "to_teammate", "unassigned": "to_unassigned"}
 
 
 def stats(store: Store, days: int, now: datetime) -> dict:
-    outcomes, waits, lapses = store.stats_rows(now - timedelta(days=days))
+    """Every figure of the period: in total, per day, per team and per agent (GET /api/stats)."""
+    groups = _grouped(store.stats_rows(now - timedelta(days=days)))
+    by = lambda kind: {key: groups[(kind, key)].as_dict() for (k, key) in sorted(groups, key=_order) if k == kind}
+    return {"days": days, "total": groups[("total", None)].as_dict(), "by_day": _days(by("day"), now, days),
+            "by_team": by("team"), "by_agent": by("agent")}
+
+
+def summary(store: Store, days: int, now: datetime, by_day: bool = True) -> dict:
+    """The period's counts in total (and per day with `by_day`), without the waits: what the dashboard shows,
+    computed without grouping by team or agent, however many agents there are."""
+    rows = store.stats_rows(now - timedelta(days=days), by=frozenset({"day"} if by_day else ()), waits=False)
+    groups = _grouped(rows)
+    out = {"days": days, "total": groups[("total", None)].as_dict(waits=False)}
+    if by_day:
+        found = {key: groups[(k, key)].as_dict(waits=False) for (k, key) in sorted(groups, key=_order) if k == "day"}
+        out["by_day"] = _days(found, now, days, waits=False)
+    return out
+
+
+def agents_page(store: Store, days: int, now: datetime, limit: int = paging.DEFAULT_LIMIT,
+                cursor: str | None = None) -> dict:
+    """The figures per agent a page at a time: every agent by id (deactivated ones and those with nothing to
+    count included, so that pages are full), each computed from the decisions counted for it alone.
+    `{"days", "items": [{"agent", ...S}], "next"}`."""
+    after = paging.decode(cursor, "stats-agents", (str,))
+    page = paging.paged(store.agents_page(limit + 1, after[0] if after else None), limit, "stats-agents",
+                        lambda a: (a.id,))
+    ids = [a.id for a in page.items]
+    groups = _grouped(store.stats_rows(now - timedelta(days=days), by=frozenset({"agent"}), agents=ids)) if ids \
+        else {}
+    empty = _Figures()
+    return {"days": days, "items": [{"agent": i, **groups.get(("agent", i), empty).as_dict()} for i in ids],
+            "next": page.next}
+
+
+def _grouped(rows: tuple[list[tuple], list[tuple], list[tuple]]) -> dict[tuple[str, str | None], "_Figures"]:
+    """The store's rows counted into figures: in total, and per day, team and agent where the rows name one."""
+    outcomes, waits, lapses = rows
     groups: dict[tuple[str, str | None], _Figures] = defaultdict(_Figures)
 
-    def each(day: str, team: str | None, agent: str | None):
+    def each(day: str | None, team: str | None, agent: str | None):
         yield groups[("total", None)]
-        yield groups[("day", day)]
-        if team is not None:
-            yield groups[("team", team)]
-        if agent is not None:
-            yield groups[("agent", agent)]
+        for kind, key in (("day", day), ("team", team), ("agent", agent)):
+            if key is not None:
+                yield groups[(kind, key)]
 
     for day, team, agent, outcome, miss, window_passed, count in outcomes:
         for figures in each(day, team, agent):
@@ -47,9 +83,8 @@ def stats(store: Store, days: int, now: datetime) -> dict:
     for day, team, agent, count in lapses:
         for figures in each(day, team, agent):
             figures.claim_lapses += count
-    by = lambda kind: {key: groups[(kind, key)].as_dict() for (k, key) in sorted(groups, key=_order) if k == kind}
-    return {"days": days, "total": groups[("total", None)].as_dict(), "by_day": _days(by("day"), now, days),
-            "by_team": by("team"), "by_agent": by("agent")}
+    groups[("total", None)]  # there is always a total
+    return groups
 
 
 class _Figures:
@@ -70,10 +105,13 @@ class _Figures:
         if outcome not in ("their_agent", "after_hold", "held") and miss in self.misses:
             self.misses[miss] += n
 
-    def as_dict(self) -> dict:
-        return {"routed": self.routed, "returning": self.returning, **self.split, "misses": self.misses,
-                "window_passed": self.window_passed, "unassigned_wait_s": _spread(self.waits["unassigned"]),
-                "hold_wait_s": _spread(self.waits["hold"]), "claim_lapses": self.claim_lapses}
+    def as_dict(self, waits: bool = True) -> dict:
+        out = {"routed": self.routed, "returning": self.returning, **self.split, "misses": dict(self.misses),
+               "window_passed": self.window_passed, "unassigned_wait_s": _spread(self.waits["unassigned"]),
+               "hold_wait_s": _spread(self.waits["hold"]), "claim_lapses": self.claim_lapses}
+        if not waits:
+            del out["unassigned_wait_s"], out["hold_wait_s"]
+        return out
 
 
 def _spread(values: list[float]) -> dict:
@@ -91,9 +129,9 @@ def _quantile(ordered: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-def _days(found: dict[str, dict], now: datetime, days: int) -> list[dict]:
+def _days(found: dict[str, dict], now: datetime, days: int, waits: bool = True) -> list[dict]:
     """Every day of the period, oldest first, an empty one included."""
-    empty = _Figures().as_dict()
+    empty = _Figures().as_dict(waits)
     first = (now - timedelta(days=days)).date()
     span = [(first + timedelta(days=n)).isoformat() for n in range(days + 1)]
     return [{"day": day, **found.get(day, empty)} for day in span if day in found or day > span[0]]

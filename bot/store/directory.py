@@ -194,8 +194,10 @@ class DirectoryStatements:
         row = self.q.core(select(*_TEAM_COLUMNS).where(TEAM.c.id == team_id)).first()
         return self._team_record(row) if row else None
 
-    def teams(self) -> list[TeamRecord]:
-        return [self._team_record(r) for r in self.q.core(select(*_TEAM_COLUMNS).order_by(TEAM.c.id))]
+    def teams(self, *, members: bool = True) -> list[TeamRecord]:
+        """Every team by id; without `members`, without reading who belongs to which."""
+        rows = self.q.core(select(*_TEAM_COLUMNS).order_by(TEAM.c.id)).all()
+        return [self._team_record(r, members) for r in rows]
 
     def team_for_outside(self, channel: str, team_id: int) -> str | None:
         """The team a helpdesk's team (or group) is."""
@@ -212,10 +214,10 @@ class DirectoryStatements:
         if agent_ids:
             self.q.core(insert(MEMBERSHIP), [{"agent_id": a, "team_id": team_id} for a in dict.fromkeys(agent_ids)])
 
-    def _team_record(self, row) -> TeamRecord:
-        members = self.q.core(select(MEMBERSHIP.c.agent_id).where(MEMBERSHIP.c.team_id == row[0])
-                              .order_by(MEMBERSHIP.c.agent_id)).scalars().all()
-        return TeamRecord(row[0], row[1], members=tuple(members), **dict(zip(OUTSIDE_TEAM.values(), row[2:])))
+    def _team_record(self, row, members: bool = True) -> TeamRecord:
+        ids = self.q.core(select(MEMBERSHIP.c.agent_id).where(MEMBERSHIP.c.team_id == row[0])
+                          .order_by(MEMBERSHIP.c.agent_id)).scalars().all() if members else ()
+        return TeamRecord(row[0], row[1], members=tuple(ids), **dict(zip(OUTSIDE_TEAM.values(), row[2:])))
 
     def _agent_record(self, row, teams: tuple[str, ...],
                       absences: dict[str, list[routing.Absence]] | None = None) -> AgentRecord:

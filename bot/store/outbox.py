@@ -149,8 +149,9 @@ class OutboxStatements:
                                                                      str(ConversationStatus.HELD)]))
                                    .group_by(conversation.c.status)).all())
         links = self.q.core(select(func.count()).select_from(link)).scalar()
+        online = self.q.one("SELECT count(*) FROM agent WHERE active = :yes AND status = 'online'", yes=True)[0]
         return Counts(queue=waiting.get(ConversationStatus.UNASSIGNED, 0), links=links, outbox=outbox,
-                      alarms=alarmed, held=waiting.get(ConversationStatus.HELD, 0))
+                      alarms=alarmed, held=waiting.get(ConversationStatus.HELD, 0), online=online)
 
     @staticmethod
     def _kinds(kinds: frozenset[OutboxKind]) -> tuple[str, dict]:

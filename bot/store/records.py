@@ -269,6 +269,7 @@ class Counts:
     queue: int = 0
     links: int = 0
     held: int = 0
+    online: int = 0  # active agents whose status is online
     outbox: dict[str, int] = field(default_factory=dict)
     alarms: dict[str, int] = field(default_factory=dict)
 

@@ -21,6 +21,7 @@ from .absences import AbsenceStatements
 from .directory import PREFETCH, PREFETCH_ABSENCES, DirectoryStatements, Prefetched
 from .helpdesk import HelpdeskStatements
 from .outbox import OutboxStatements
+from .pages import PageStatements
 from .slack import SlackStatements
 from .stats import StatsStatements
 from .records import (Conversation, ConversationStatus, DecisionRecord, Preflight)
@@ -65,7 +66,7 @@ def _decision(row) -> DecisionRecord:
 
 
 class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, OutboxStatements, StatsStatements,
-               SlackStatements, AccessStatements, HelpdeskStatements):
+               SlackStatements, AccessStatements, HelpdeskStatements, PageStatements):
     def __init__(self, q: Runner, clock: Clock, zone: str = "UTC"):
         self.q = q
         self.clock = clock
@@ -270,8 +271,10 @@ class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, Outbo
                                                      limit=limit)]
 
     def held(self) -> list[Conversation]:
-        rows = self.q.all(f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE status = 'held' "
-                          "ORDER BY held_since, id")
+        return self.conversations_where("status = 'held' ORDER BY held_since, id")
+
+    def conversations_where(self, where: str, **params) -> list[Conversation]:
+        rows = self.q.all(f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE {where}", **params)
         return [_conversation(r) for r in rows]
 
     def left_out(self, conversation_id: str) -> frozenset[str]:
@@ -286,6 +289,4 @@ class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, Outbo
         self.q.later("DELETE FROM left_out WHERE conversation_id = :conv", conv=conversation_id)
 
     def queue(self) -> list[Conversation]:
-        rows = self.q.all(f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE status = 'unassigned' "
-                          "ORDER BY queued_at, queue_seq")
-        return [_conversation(r) for r in rows]
+        return self.conversations_where("status = 'unassigned' ORDER BY queued_at, queue_seq")

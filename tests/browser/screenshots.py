@@ -1,6 +1,6 @@
 """The README's pictures of the dashboard: `python -m tests.browser.screenshots` (or the browser test that
 runs it) starts `stickybot serve` on a scratch SQLite database, fills it with two weeks of made-up traffic,
-and saves the overview and the stats page as PNGs in docs/."""
+and saves the overview, the stats page and an agent's page as PNGs in docs/."""
 from __future__ import annotations
 
 import sys
@@ -16,7 +16,7 @@ from tests.e2e.test_slow_clients import serve
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 CUSTOMERS = 17
-SHOTS = {"dashboard-overview.png": "/", "dashboard-stats.png": "/stats?days=14"}
+SHOTS = {"dashboard-overview.png": "/", "dashboard-stats.png": "/stats?days=14", "dashboard-agent.png": "/agents/alice"}
 AGENTS = [("alice", "billing", "Alice Archer"), ("bob", "billing", "Bob Baker"), ("carol", "billing", "Carol Chen"),
           ("dan", "sales", "Dan Diaz"), ("erin", "sales", "Erin Eze")]
 
@@ -50,7 +50,21 @@ def seed(api: Api, db_url: str, now: datetime) -> None:
         api.call("PATCH", f"/api/agents/{agent}", {"status": "offline"})
     api.event(conversation="conv_901", customer="cust_new", team="sales", at=_iso(now - timedelta(minutes=12)))
     api.event(conversation="conv_902", customer="cust_newer", team="sales", at=_iso(now - timedelta(minutes=3)))
+    _week(api, now)
     _failed_delivery(db_url, now)
+
+
+def _week(api: Api, now: datetime) -> None:
+    """Alice works weekdays in Berlin (a long Friday) and has two days of training ahead, bob and carol covering;
+    dan works in Tokyo."""
+    weekdays = {day: [["08:30", "12:30"], ["13:30", "17:00"]] for day in ("mon", "tue", "wed", "thu")}
+    api.call("PATCH", "/api/agents/alice", {"time_zone": "Europe/Berlin",
+                                            "hours": {**weekdays, "fri": [["08:00", "18:00"]]}, "cover": ["bob"]})
+    api.call("PATCH", "/api/agents/dan", {"time_zone": "Asia/Tokyo", "hours": {"sat": [["09:00", "17:00"]]}})
+    start = (now + timedelta(days=2)).strftime("%Y-%m-%d")
+    end = (now + timedelta(days=3)).strftime("%Y-%m-%d")
+    api.call("POST", "/api/agents/alice/absences", {"start": start, "end": end, "cover": ["bob", "carol"],
+                                                    "note": "training"})
 
 
 def _failed_delivery(db_url: str, now: datetime) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -121,8 +122,12 @@ def test_an_admin_looks_up_a_customer_previews_blocks_unblocks_breaks_the_link_a
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("#preview-result")).to_contain_text("(team sales)")
 
-    page.get_by_label("Block an agent").select_option("bob")
-    page.get_by_role("button", name="Block", exact=True).click()
+    page.get_by_label("Find an agent to block").fill("BAK")  # part of Bob Baker's name, in any case
+    page.get_by_label("Find an agent to block").press("Enter")
+    found = page.get_by_role("list", name="Agents found")
+    expect(found).to_contain_text("Bob Baker")
+    expect(found).not_to_contain_text("Alice")
+    found.get_by_role("button", name="Block Bob Baker (bob)").click()
     expect(page.get_by_role("status")).to_contain_text("Block added")
     assert api.get("/api/customers/ada")["blocked_agents"] == ["bob"]
     page.get_by_role("button", name="Unblock bob").click()
@@ -163,7 +168,8 @@ def test_the_pages_fit_a_phone_and_the_keyboard_reaches_the_content_first(browse
     page = context.new_page()
     try:
         sign_in(page)
-        for path in ("/", "/stats", "/audit", "/customers/ada", "/conversations/conv_1"):
+        for path in ("/", "/stats", "/audit", "/customers/ada", "/conversations/conv_1", "/agents", "/agents/alice",
+                     "/queue", "/held"):
             page.goto(path)
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, path
@@ -206,15 +212,98 @@ CONTRAST = """() => {
 def test_every_text_on_every_page_has_wcag_aa_contrast(page, api):
     api.agent("alice", "billing", name="Alice Archer")
     api.agent("bob", "billing", name="Bob Baker", status="away")
+    api.agent("carol", "billing", name="Carol Chen", max_open=1)
+    api.agent("dan", "billing", name="Dan Diaz", status="offline")
+    api.call("PATCH", "/api/agents/dan", {"time_zone": "Asia/Tokyo", "hours": {"sun": [["00:00", "00:01"]]}})
     api.event(conversation="conv_1", customer="ada", team="billing")
     api.event(conversation="conv_2", customer="grace", team="billing", assign={"agent": "bob"})
+    api.event(conversation="conv_3", customer="hedy", team="billing", assign={"agent": "carol"})
+    api.call("POST", "/api/agents/alice/absences", {"start": _days(0), "end": _days(2), "cover": ["bob"]})
+    api.call("POST", "/api/agents/bob/absences", {"start": _days(3), "end": _days(4)})
+    api.call("DELETE", "/api/agents/dan")
     page.goto("/login")
     assert page.evaluate(CONTRAST) == []
     sign_in(page)
-    for path in ("/", "/stats", "/audit", "/customers/ada", "/conversations/conv_1", "/customers/nobody?x=1"):
+    for path in ("/", "/stats", "/audit", "/customers/ada", "/conversations/conv_1", "/customers/nobody?x=1",
+                 "/agents?deactivated=1", "/agents/alice", "/agents/bob", "/agents/dan", "/queue", "/held",
+                 "/customers/ada?find=a"):
         page.goto(path)
         assert page.evaluate(CONTRAST) == [], path
     # the check itself sees a faint text
     page.evaluate("""() => { const p = document.createElement('p'); p.textContent = 'faint';
                              p.style.color = '#bbb'; document.querySelector('main').append(p); }""")
     assert [w for w in page.evaluate(CONTRAST) if '"faint"' in w]
+
+
+def _days(ahead: int) -> str:
+    return (datetime.now(timezone.utc) + timedelta(days=ahead)).strftime("%Y-%m-%d")
+
+
+def test_an_admin_sees_an_agents_week_adds_and_ends_an_absence_and_sets_working_hours(page, api):
+    api.agent("alice", "billing", name="Alice Archer")
+    api.agent("bob", "billing", name="Bob Baker")
+    sign_in(page)
+    page.get_by_role("row", name="Alice Archer").get_by_role("link", name="Alice Archer").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Alice Archer")
+    now = page.get_by_role("region", name="Right now")
+    expect(now).to_contain_text("available")
+    strip = page.locator("figure.strip > svg")
+    expect(strip.locator("rect.strip-on_duty")).to_have_count(1)  # no working hours: on duty all week
+
+    page.get_by_label("Absent from (date)").fill(_days(-1))
+    page.get_by_label("Absent until (date, included)").fill(_days(1))
+    page.get_by_label("Who covers").fill("bob, ghost")
+    page.get_by_label("Note (optional)").fill("holiday")
+    page.get_by_role("button", name="Add the absence").click()
+    expect(page.locator("#absence-error")).to_contain_text("'ghost' is not an agent")
+    expect(page.get_by_label("Note (optional)")).to_have_value("holiday")  # the form as it was sent
+    assert api.get("/api/agents/alice/absences") == []
+    page.get_by_label("Who covers").fill("bob")
+    page.get_by_role("button", name="Add the absence").click()
+    expect(page.get_by_role("status")).to_contain_text("Absence added")
+    expect(now).to_contain_text("absent")
+    expect(now).to_contain_text("bob covers")
+    expect(strip.locator("rect.strip-absent")).to_have_count(1)
+    [absence] = api.get("/api/agents/alice/absences")
+    assert (absence["cover"], absence["note"], absence["source"]) == (["bob"], "holiday", "dashboard")
+
+    page.get_by_role("button", name=re.compile("^End now")).click()
+    expect(page.get_by_role("status")).to_contain_text("Absence ended")
+    expect(now).to_contain_text("available")
+    assert api.get("/api/agents/alice/absences") == []
+
+    page.get_by_role("textbox", name="Time zone").fill("Europe/Berlin")
+    page.get_by_label("These working hours").check()
+    page.get_by_label("Tuesday").fill("17:00-09:00")
+    page.get_by_role("button", name="Save hours and time zone").click()
+    expect(page.locator("#hours-error")).to_contain_text("hours.tue[0]: ends at 09:00, not after it starts (17:00)")
+    expect(page.get_by_label("Tuesday")).to_have_attribute("aria-invalid", "true")
+    assert api.get("/api/agents/alice")["hours"] is None
+    page.get_by_label("Tuesday").fill("09:00-12:00, 13:00-17:30")
+    page.get_by_role("button", name="Save hours and time zone").click()
+    expect(page.get_by_role("status")).to_have_text("Working hours and time zone saved.")
+    agent = api.get("/api/agents/alice")
+    assert (agent["time_zone"], agent["hours"]) == ("Europe/Berlin",
+                                                    {"tue": [["09:00", "12:00"], ["13:00", "17:30"]]})
+    expect(strip.locator("rect.strip-on_duty")).to_have_count(2)  # one Tuesday: two ranges
+    expect(page.get_by_role("heading", name="The week ahead")).to_contain_text("Europe/Berlin")
+    page.get_by_role("link", name="Audit").click()
+    expect(page.get_by_role("table")).to_contain_text("absence.create")
+
+
+def test_the_agents_list_is_searched_and_paged_in_the_browser(page, api):
+    for n in range(55):
+        api.agent(f"agent{n:02d}", "billing", name=f"Agent {n}")
+    sign_in(page)
+    page.get_by_role("link", name="Agents", exact=True).click()
+    expect(page.locator("table.agents tbody tr")).to_have_count(50)
+    page.get_by_role("link", name="Next page").click()
+    expect(page.locator("table.agents tbody tr")).to_have_count(5)
+    page.get_by_label("Find agents").fill("agent 4")
+    page.get_by_role("button", name="Find").click()
+    expect(page.locator("table.agents tbody tr")).to_have_count(11)  # 4, 40-49
+    page.get_by_label("Status of Agent 42").select_option("away")
+    page.get_by_role("button", name="Set status of Agent 42").click()
+    expect(page.get_by_role("status")).to_contain_text("Agent status saved")
+    expect(page.get_by_label("Find agents")).to_have_value("agent 4")  # back on the same search
+    assert api.get("/api/agents/agent42")["status"] == "away"

@@ -8,7 +8,7 @@ from tests.conftest import PG_URL
 
 
 @pytest.mark.skipif(bool(PG_URL), reason="the screenshots are made on SQLite; the SQLite run covers the script")
-def test_the_screenshot_script_saves_the_overview_and_the_stats_page_as_pngs(browser, tmp_path):
+def test_the_screenshot_script_saves_the_overview_the_stats_and_an_agents_page_as_pngs(browser, tmp_path):
     saved = take(tmp_path, browser)
     assert sorted(p.name for p in saved) == sorted(SHOTS)
     for shot in saved:

@@ -31,7 +31,8 @@ def test_the_overview_shows_settings_agents_with_load_the_queue_held_and_the_wee
     client.api("PATCH", "/api/agents/alice", {"status": "offline"})
     client.event(conversation="c2", customer="grace", team="billing")
     page = text_of(dash.get("/"))
-    assert "Alice alice billing 1 / 2 no" in page and "Bob bob billing 0 / ∞ no" in page
+    assert "Alice alice billing 1 / 2 offline status offline" in page
+    assert "Bob bob billing 0 / ∞ away status away" in page
     assert "Unassigned queue (1, oldest first) Conversation Customer Team Waiting since c2 grace billing" in page
     assert "No conversation is held." in page and "None: every message was delivered" in page
     assert 'id="sticky_days" name="sticky_days" type="number" min="0" max="365" required value="7"' in \

@@ -85,6 +85,35 @@ def test_the_stickiness_figures_say_who_reached_their_agent_and_why_the_others_d
     assert s["by_team"]["support"]["routed"] == 1
 
 
+def test_the_figures_computed_only_in_part_are_those_of_the_whole(client, clock):
+    """What the dashboard shows (a total, per day) and the agents a page at a time are computed without the
+    rest, and agree with the full figures."""
+    from bot.service import stats as figures
+
+    history(client, clock)
+    whole = stats(client)
+    without_waits = lambda s: {k: v for k, v in s.items() if not k.endswith("_wait_s")}
+    db, now = client.http.application.extensions["stickybot"].db, clock.now()
+    summary = db.read(lambda store: figures.summary(store, 7, now))
+    assert summary["total"] == without_waits(whole["total"])
+    assert summary["by_day"] == [without_waits(d) for d in whole["by_day"]]
+    assert db.read(lambda store: figures.summary(store, 7, now, by_day=False)) == \
+        {"days": 7, "total": summary["total"]}
+    pages, cursor = [], None
+    while True:
+        page = db.read(lambda store: figures.agents_page(store, 7, now, 3, cursor))
+        pages.append([item["agent"] for item in page["items"]])
+        cursor = page["next"]
+        if cursor is None:
+            break
+    assert pages == [["alice", "bob", "carol"], ["dave"]]
+    nothing = figures._Figures().as_dict()  # an agent with nothing to count is listed with zeros
+    for item in db.read(lambda store: figures.agents_page(store, 7, now, 50))["items"]:
+        expected = whole["by_agent"].get(item["agent"], nothing)
+        assert {k: v for k, v in item.items() if k != "agent"} == expected, item["agent"]
+    assert whole["by_agent"]["alice"]["routed"] > 0 and "carol" not in whole["by_agent"]
+
+
 def counters(client) -> dict[str, float]:
     """The stickiness counters of /metrics now (they live as long as the process: compare before and after)."""
     text = client.http.get("/metrics").get_data(as_text=True)

@@ -123,6 +123,19 @@ class FakeStore(AccessFake):
     def agents(self, *, active_only=False, at=None) -> list[AgentRecord]:
         return [self.agent(a, at=at) for a in sorted(self.agents_) if self.agents_[a].active or not active_only]
 
+    def _matching(self, search, active_only):
+        wanted = (search or "").lower()
+        return [a for a in sorted(self.agents_) if (self.agents_[a].active or not active_only)
+                and (not wanted or any(wanted in (v or "").lower() for v in (a, self.agents_[a].name,
+                                                                              self.agents_[a].email)))]
+
+    def agents_page(self, limit, after=None, *, search=None, active_only=False, at=None):
+        found = [a for a in self._matching(search, active_only) if after is None or a > after]
+        return [self.agent(a, at=at) for a in found[:limit]]
+
+    def count_agents(self, *, search=None, active_only=False):
+        return len(self._matching(search, active_only))
+
     # --- absences --------------------------------------------------------------------------------------
 
     def absences(self, agent_id=None, *, since=None):
@@ -172,8 +185,8 @@ class FakeStore(AccessFake):
             return None
         return replace(found, members=tuple(sorted(a for a, ts in self.memberships.items() if team_id in ts)))
 
-    def teams(self):
-        return [self.team(t) for t in sorted(self.teams_)]
+    def teams(self, *, members=True):
+        return [self.team(t) if members else self.teams_[t] for t in sorted(self.teams_)]
 
     def team_for_outside(self, channel, team_id):
         return next((t.id for t in self.teams_.values() if t.outside_id(channel) == team_id), None)
@@ -278,6 +291,18 @@ class FakeStore(AccessFake):
 
     def clear_left_out(self, conversation_id) -> None:
         self.left = {(c, a) for c, a in self.left if c != conversation_id}
+
+    def one_at_a_time(self, what):
+        pass  # one test, one transaction at a time
+
+    def count_conversations(self, status):
+        return len(self._in(status))
+
+    def queue_page(self, limit, after=None):
+        return [c for c in self.queue() if after is None or (c.queued_at, c.queue_seq) > after][:limit]
+
+    def held_page(self, limit, after=None):
+        return [c for c in self.held() if after is None or (c.held_since, c.id) > after][:limit]
 
     def queue(self):
         return sorted((copy.copy(c) for c in self.conversations.values()
@@ -494,5 +519,6 @@ class FakeStore(AccessFake):
         for row in self.outbox:
             if row.state == OutboxState.PENDING and row.last_error in alarms:
                 alarmed[row.last_error] = alarmed.get(row.last_error, 0) + 1
+        online = sum(1 for a in self.agents_.values() if a.active and a.status == routing.Status.ONLINE)
         return Counts(queue=len(self.queue()), links=len(self.links), outbox=by_state, alarms=alarmed,
-                      held=len(self.held()))
+                      held=len(self.held()), online=online)

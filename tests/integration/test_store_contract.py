@@ -3,12 +3,15 @@ the real store's rules, so use-case tests through it say something about the pro
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from bot.db import Database
-from bot.store import AgentRecord, Conversation, ConversationStatus, OutboxKind, OutboxState, TeamRecord, WrongTokens
+from bot.store import (AbsenceRecord, AgentRecord, Conversation, ConversationStatus, OutboxKind, OutboxState,
+                       TeamRecord, WrongTokens)
 from routing import Decision, Link, Outcome, Rule, Status
 from tests.fakes.store import FakeStore
 
@@ -288,3 +291,96 @@ def test_wrong_tokens_are_counted_per_client_in_a_window_that_starts_again_once_
     assert (again.failures, again.since) == (1, T0 + timedelta(minutes=15))
     assert db.transact(lambda s: s.prune_wrong_tokens(T0 + timedelta(minutes=2), 10)) == 1  # 10.0.0.2's
     assert db.transact(lambda s: (s.wrong_tokens("10.0.0.2"), s.wrong_tokens("10.0.0.1").failures)) == (None, 1)
+
+
+def test_agents_come_a_page_at_a_time_by_id_searched_in_any_case_wildcards_taken_literally(db):
+    seed(db, *(AgentRecord(f"a{n:02d}", f"Agent {n}", email=f"agent{n}@example.com") for n in range(12)),
+         AgentRecord("pct", "100% Ada_X", active=False), AgentRecord("zz", "Zed"))
+    page = db.transact(lambda s: s.agents_page(5, "a03"))
+    assert [a.id for a in page] == ["a04", "a05", "a06", "a07", "a08"] and page[0].teams == ("billing",)
+    assert [a.id for a in db.transact(lambda s: s.agents_page(5, "a10"))] == ["a11", "pct", "zz"]
+    assert [a.id for a in db.transact(lambda s: s.agents_page(5, "a10", active_only=True))] == ["a11", "zz"]
+    search = lambda text, **kw: [a.id for a in db.transact(lambda s: s.agents_page(50, search=text, **kw))]
+    assert search("AGENT1") == ["a01", "a10", "a11"]  # names: Agent 1, Agent 10, Agent 11
+    assert search("agent7@EXAMPLE") == ["a07"] and search("ZZ") == ["zz"]
+    assert search("%") == ["pct"] and search("a_x") == ["pct"] and search("_") == ["pct"]  # not wildcards
+    assert search("%", active_only=True) == []
+    assert db.transact(lambda s: (s.count_agents(), s.count_agents(search="agent1"),
+                                  s.count_agents(active_only=True))) == (14, 3, 13)
+
+
+def test_an_agents_page_read_at_an_instant_brings_their_absences_not_ended_by_then(db):
+    seed(db, AgentRecord("alice", "Alice"), AgentRecord("bob", "Bob"))
+    db.transact(lambda s: s.add_absence(AbsenceRecord(None, "alice", T0, T0 + timedelta(days=2)), T0))
+    found = {a.id: a.absences for a in db.transact(lambda s: s.agents_page(10, at=T0 + timedelta(days=1)))}
+    assert [a.start for a in found["alice"]] == [T0] and found["bob"] == ()
+    assert db.transact(lambda s: s.agents_page(10, at=T0 + timedelta(days=3)))[0].absences == ()
+
+
+def test_the_queue_and_the_held_list_seek_to_their_cursor_in_their_order(db):
+    def work(store):
+        for n in range(6):
+            at = T0 + timedelta(minutes=n // 2)
+            store.save_conversation(Conversation(f"q{n}", "c", ConversationStatus.UNASSIGNED, created_at=T0,
+                                                 queued_at=at, queue_seq=10 - n, stored=False))
+            store.save_conversation(Conversation(f"h{n}", "c", ConversationStatus.HELD, agent_id="alice",
+                                                 created_at=T0, held_since=at, held_until=at + timedelta(hours=1),
+                                                 stored=False))
+        store.save_conversation(Conversation("r", "c", ConversationStatus.RESOLVED, created_at=T0, stored=False))
+    db.transact(work)
+    queue = lambda after: [c.id for c in db.transact(lambda s: s.queue_page(3, after))]
+    assert queue(None) == ["q1", "q0", "q3"]  # same time: the smaller queue_seq first
+    assert queue((T0 + timedelta(minutes=1), 7)) == ["q2", "q5", "q4"]
+    held = lambda after: [c.id for c in db.transact(lambda s: s.held_page(4, after))]
+    assert held(None) == ["h0", "h1", "h2", "h3"] and held((T0 + timedelta(minutes=1), "h2")) == ["h3", "h4", "h5"]
+    assert db.transact(lambda s: (s.count_conversations(ConversationStatus.UNASSIGNED),
+                                  s.count_conversations(ConversationStatus.HELD))) == (6, 6)
+
+
+def test_teams_can_be_listed_without_their_members(db):
+    seed(db, AgentRecord("alice", "Alice"))
+    assert db.transact(lambda s: s.teams(members=False)) == [TeamRecord("billing", "Billing")]
+    assert db.transact(lambda s: s.teams())[0].members == ("alice",)
+
+
+def test_the_online_count_is_of_active_agents_set_online(db):
+    seed(db, AgentRecord("a", "A", status=Status.ONLINE), AgentRecord("b", "B", status=Status.AWAY),
+         AgentRecord("c", "C", status=Status.ONLINE, active=False))
+    assert db.transact(lambda s: s.counts().online) == 1
+
+
+def test_transactions_that_say_the_same_thing_take_turns_on_postgresql_and_other_names_do_not_wait(db_url):
+    from tests.conftest import PG_URL
+
+    db, order, inside, done = Database(db_url), [], threading.Event(), threading.Event()
+
+    def first(store):
+        store.one_at_a_time("dashboard pages")
+        order.append("first in")
+        inside.set()
+        done.wait(5)
+        order.append("first out")
+
+    def second(name):
+        def work(store):
+            store.one_at_a_time(name)
+            order.append(f"{name} in")
+        return work
+    try:
+        threads = [threading.Thread(target=db.read, args=(first,))]
+        threads[0].start()
+        assert inside.wait(5)
+        for name in ("dashboard pages", "something else"):
+            threads.append(threading.Thread(target=db.read, args=(second(name),)))
+            threads[-1].start()
+        threads[-1].join(5)
+        time.sleep(0.3)  # time enough for the second page to go in, if it did not wait
+        expected = {"first in", "something else in"} | (set() if PG_URL else {"dashboard pages in"})
+        assert set(order) == expected and len(order) == len(expected)  # SQLite's reads never wait
+        done.set()
+        for thread in threads:
+            thread.join(5)
+        assert order[-1] == ("dashboard pages in" if PG_URL else "first out")
+    finally:
+        done.set()
+        db.dispose()

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
+import threading
 
 import pytest
 from flask import Flask, jsonify, request
 
-from bot.asgi import asgi_app
+from bot.asgi import PAGE_NICENESS, asgi_app, page_threads
 from bot.serving import request_timeout_s
 
 
@@ -140,3 +143,59 @@ def test_serve_refuses_a_thread_count_that_is_not_a_positive_number_and_says_whi
                                 env={"DATABASE_URL": f"sqlite:///{tmp_path / 'never.db'}"})
     assert result.exit_code == 2 and "Invalid value for '--threads'" in result.output
     assert not (tmp_path / "never.db").exists()
+
+
+def lanes_app(gate: threading.Event, seen: list) -> Flask:
+    """/page waits for `gate`; /webhooks/x and /page say which thread ran them, at what priority."""
+    app = Flask("lanes")
+
+    def where():
+        me = threading.current_thread()
+        priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) if sys.platform == "linux" else 0
+        seen.append((request.path, me.name.split("_")[0], priority))
+
+    @app.get("/page")
+    def page():
+        where()
+        gate.wait(5)
+        return "page"
+
+    @app.post("/webhooks/x")
+    def webhook():
+        where()
+        return "done"
+    return app
+
+
+def test_pages_wait_on_threads_of_their_own_at_a_lower_priority_and_never_hold_up_a_webhook():
+    gate, seen = threading.Event(), []
+    app = asgi_app(lanes_app(gate, seen), threads=4, timeout_s=5)
+    get = lambda: {**scope(method="GET"), "path": "/page", "raw_path": b"/page"}
+    post = {**scope(), "path": "/webhooks/x", "raw_path": b"/webhooks/x"}
+
+    async def go():
+        async def one(s):
+            sent = []
+
+            async def receive():
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            async def send(message):
+                sent.append(message)
+            await app(s, receive, send)
+            return sent
+        pages = [asyncio.create_task(one(get())) for _ in range(6)]  # more than the pool has threads
+        await asyncio.sleep(0.2)
+        hook = await asyncio.wait_for(one(post), 2)  # answered while every page waits
+        assert [p for p, _, _ in seen] == ["/page", "/webhooks/x"]  # one page at a time (4 threads: 1 for pages)
+        gate.set()
+        await asyncio.gather(*pages)
+        return hook
+
+    hook = asyncio.run(go())
+    assert hook[-1]["body"] == b"done"
+    threads = {path: (name, priority) for path, name, priority in seen}
+    assert threads["/webhooks/x"][0] == "stickybot-web" and threads["/page"][0] == "stickybot-page"
+    if sys.platform == "linux":
+        assert threads["/page"][1] == threads["/webhooks/x"][1] + PAGE_NICENESS
+    assert page_threads(4) == 1 and page_threads(8) == 2 and page_threads(1) == 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import auth, customer, history, home, words  # noqa: F401  (their routes and filters join the blueprint)
+from . import agent, auth, customer, history, home, lists, words  # noqa: F401  (their routes join the blueprint)
 from .base import bp
 
 

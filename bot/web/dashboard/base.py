@@ -119,7 +119,13 @@ def now():
 
 
 def read(work):
-    return runtime().db.read(work)
+    """A page's reads, in one transaction that waits its turn: pages read the database one at a time across
+    every server process, so that however many are loaded at once, webhooks keep the rest of the database's
+    time (bot.asgi also gives pages threads of their own, at a lower priority)."""
+    def in_turn(store):
+        store.one_at_a_time("dashboard pages")
+        return work(store)
+    return runtime().db.read(in_turn)
 
 
 def write(work):

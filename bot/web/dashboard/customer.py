@@ -1,13 +1,19 @@
 """A customer: the sticky link and blocks, where a conversation would go now, and link care."""
 from __future__ import annotations
 
+from typing import Annotated
+
 from flask import redirect, request, url_for
+from pydantic import Field, StringConstraints
 
 from ...errors import StickyError
 from ...runtime import runtime
-from ...service import customers, directory
+from ...service import customers, directory, paging
+from ..params import Query, absent, read_query
 from .base import bp, by, check_id, now, page, read, write
 from .words import NOTICES
+
+FOUND = 10  # agents a search for one to block shows
 
 
 @bp.get("/customers")
@@ -17,13 +23,19 @@ def find_customer():
     return redirect(url_for("dashboard.customer", customer_id=wanted), code=303)
 
 
+class FindQuery(Query):
+    find: Annotated[str, StringConstraints(max_length=paging.MAX_SEARCH)] = Field(None, json_schema_extra=absent)
+
+
 def _customer(customer_id: str, team: str | None, errors: dict) -> dict:
     at = now()
+    wanted = paging.parse_search(read_query(FindQuery).find if request.method == "GET" else None)
 
     def work(store):
-        found = {"customer": customers.customer(store, customer_id, at), "teams": directory.teams(store),
-                 "agents": [a for a in directory.agents(store, at) if a["active"]], "team": team or "",
-                 "preview": None}
+        found = {"customer": customers.customer(store, customer_id, at), "teams": directory.team_names(store),
+                 "team": team or "", "preview": None, "find": wanted or "", "found": None}
+        if wanted:
+            found["found"] = directory.agents_page(store, at, FOUND, search=wanted, active_only=True)
         try:
             found["preview"] = customers.preview(store, customer_id, team, at)
         except StickyError as exc:

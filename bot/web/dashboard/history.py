@@ -38,7 +38,7 @@ def stats_page():
     except StickyError as exc:
         error, status, days = exc, exc.status, 7
     at = now()
-    figures = read(lambda store: stats.stats(store, days, at))
+    figures = read(lambda store: stats.summary(store, days, at))  # what the page shows, no more
     return page("stats.html", status, figures=figures, days=days, error=error, chart=day_chart(figures["by_day"]),
                 misses=MISSES, asked=request.args.get("days", ""))
 

@@ -40,7 +40,14 @@ NOTICES = {
     "blocked": "Block added: this customer will never be routed to that agent.",
     "unblocked": "Block removed.",
     "forgotten": "The customer is forgotten: link and personal data erased, conversations kept anonymised.",
+    "hours": "Working hours and time zone saved.",
+    "absence_added": "Absence added: while it lasts, this agent's returning customers go to its cover.",
+    "absence_ended": "Absence ended (or, if it had not begun, removed); what waited for the agent has come to it.",
 }
+
+# An agent's state (CONTRACT.md 9.3), as the pages say it.
+STATES = {"available": "available", "away": "away", "full": "full", "offline": "offline", "off_duty": "off duty",
+          "absent": "absent", "inactive": "deactivated"}
 
 
 def settings_from(form) -> dict:
@@ -72,6 +79,11 @@ def when(iso: str | None) -> str:
 def web_link(url: str | None) -> str | None:
     """A conversation's address, only if it is a plain http(s) one (never javascript: or data:)."""
     return web_address(url)
+
+
+@bp.app_template_filter("state_words")
+def state_words(state: str) -> str:
+    return STATES.get(state, state)
 
 
 @bp.app_template_filter("percent")
