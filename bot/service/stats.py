@@ -27,12 +27,21 @@ SPLIT = {"their_agent": "to_their_agent", "after_hold": "after_hold", "cover": "
           "teammate": "to_teammate", "unassigned": "to_unassigned"}
 
 
-def stats(store: Store, days: int, now: datetime) -> dict:
-    """Every figure of the period: in total, per day, per team and per agent (GET /api/stats)."""
-    groups = _grouped(store.stats_rows(now - timedelta(days=days)))
+def stats(store: Store, days: int, now: datetime, limit: int | None = None, cursor: str | None = None) -> dict:
+    """Every figure of the period: in total, per day, per team and per agent (GET /api/stats). With `limit`,
+    `by_agent` holds one page of agents by id (`by_agent_next`: the cursor of the next page, or null)."""
+    if limit is None:
+        groups = _grouped(store.stats_rows(now - timedelta(days=days)))
+    else:
+        groups = _grouped(store.stats_rows(now - timedelta(days=days), by=frozenset({"day", "team"})))
     by = lambda kind: {key: groups[(kind, key)].as_dict() for (k, key) in sorted(groups, key=_order) if k == kind}
-    return {"days": days, "total": groups[("total", None)].as_dict(), "by_day": _days(by("day"), now, days),
-            "by_team": by("team"), "by_agent": by("agent")}
+    out = {"days": days, "total": groups[("total", None)].as_dict(), "by_day": _days(by("day"), now, days),
+           "by_team": by("team"), "by_agent": by("agent")}
+    if limit is not None:
+        page = agents_page(store, days, now, limit, cursor)
+        out["by_agent"] = {item.pop("agent"): item for item in page["items"]}
+        out["by_agent_next"] = page["next"]
+    return out
 
 
 def summary(store: Store, days: int, now: datetime, by_day: bool = True) -> dict:

@@ -1,6 +1,8 @@
 """The admin API under /api, behind the bearer token."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, jsonify, request
 
 from ..runtime import runtime
@@ -9,7 +11,7 @@ from ..service.audit import By
 from ..service.directory import AgentIn, Handover, SettingsIn, TeamIn
 from . import admin_token, answers as out
 from .declare import declare
-from .params import AuditQuery, PreviewQuery, StatsQuery
+from .params import AgentsQuery, AuditQuery, PageQuery, PreviewQuery, StatsQuery
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
 
@@ -82,10 +84,26 @@ def delete_agent(agent_id, body):
     return jsonify(_write(lambda s: directory.deactivate_agent(s, agent_id, _by(), body.get("successor"))))
 
 
+_PAGED = ("A page at a time, by id: `limit` items (100 when left out); when more follow, the answer's "
+          "`Link: <...>; rel=\"next\"` header names the next page.")
+
+
+def _page(page: dict, **headers):
+    """A page of a list: the items as the body, the next page's address in a Link header (RFC 8288)."""
+    response = jsonify(page["items"])
+    if page["next"]:
+        args = {k: v for k, v in request.args.items() if k != "cursor"}
+        response.headers["Link"] = f'<{request.path}?{urlencode({**args, "cursor": page["next"]})}>; rel="next"'
+    response.headers.update({k: str(v) for k, v in headers.items()})
+    return response
+
+
 @bp.get("/agents")
-@declare("Agents, with their load and availability", answers={200: list[out.AgentOut]})
-def list_agents():
-    return jsonify(_read(lambda s: directory.agents(s, _now())))
+@declare("Agents, with their load and availability", query=AgentsQuery, answers={200: list[out.AgentOut]},
+         description=_PAGED + " `X-Total-Count` says how many agents match.")
+def list_agents(query: AgentsQuery):
+    page = _read(lambda s: directory.agents_page(s, _now(), query.limit, query.cursor, query.q))
+    return _page(page, **{"X-Total-Count": page["total"]})
 
 
 @bp.get("/agents/<id:agent_id>")
@@ -114,16 +132,17 @@ def get_conversation(conversation_id):
 
 
 @bp.get("/unassigned")
-@declare("The Unassigned queue, oldest first", answers={200: list[out.Queued]})
-def get_unassigned():
-    return jsonify(_read(conversations.unassigned))
+@declare("The Unassigned queue, oldest first", query=PageQuery, answers={200: list[out.Queued]},
+         description=_PAGED.replace("by id", "oldest first"))
+def get_unassigned(query: PageQuery):
+    return _page(_read(lambda s: conversations.unassigned_page(s, query.limit, query.cursor)))
 
 
 @bp.get("/held")
-@declare("Conversations held for a returning customer's agent, longest waiting first",
-         answers={200: list[out.Held]})
-def get_held():
-    return jsonify(_read(conversations.held))
+@declare("Conversations held for a returning customer's agent, longest waiting first", query=PageQuery,
+         answers={200: list[out.Held]}, description=_PAGED.replace("by id", "longest waiting first"))
+def get_held(query: PageQuery):
+    return _page(_read(lambda s: conversations.held_page(s, query.limit, query.cursor)))
 
 
 @bp.get("/customers/<id:customer_id>")
@@ -170,7 +189,7 @@ def preview(customer_id, query: PreviewQuery):
 @bp.get("/stats")
 @declare("Does stickiness work: the figures of the last N days", query=StatsQuery, answers={200: out.StatsOut})
 def get_stats(query: StatsQuery):
-    return jsonify(_read(lambda s: stats.stats(s, query.days, _now())))
+    return jsonify(_read(lambda s: stats.stats(s, query.days, _now(), query.limit, query.cursor)))
 
 
 @bp.get("/audit")

@@ -198,6 +198,8 @@ class StatsOut(Answer):
     by_day: list[DayFigures]
     by_team: dict[str, Figures]
     by_agent: dict[str, Figures]
+    by_agent_next: str | None = Field(None, description="The cursor of the next page of `by_agent` (pass it as "
+                                                        "`cursor`), or null on the last page.")
 
 
 class AuditEntry(Answer):

@@ -121,8 +121,29 @@ def absent(schema: dict) -> None:
     schema.pop("default", None)
 
 
+# Lists in the API come a page at a time (bot/service/paging.py: keyset cursors); the next page's address is in
+# the answer's `Link: <...>; rel="next"` header.
+API_PAGE, API_PAGE_MAX = 100, 500
+Cursor = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class PageQuery(Query):
+    limit: Whole(1, API_PAGE_MAX) = Field(API_PAGE, description=f"Items on the page (1-{API_PAGE_MAX}).")
+    cursor: Cursor = Field(None, json_schema_extra=absent,
+                           description="Where the page starts: the `cursor` of the previous answer's "
+                                       "`Link: <...>; rel=\"next\"` header. Left out: the first page.")
+
+
+class AgentsQuery(PageQuery):
+    q: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
+        None, json_schema_extra=absent, description="Only agents whose id, name or e-mail contains this, in any case.")
+
+
 class StatsQuery(Query):
     days: Whole(1, 90) = Field(7, description="The period: the last N days (1-90).")
+    limit: Whole(1, API_PAGE_MAX) = Field(API_PAGE, description=f"Agents in `by_agent` (1-{API_PAGE_MAX}), by id.")
+    cursor: Cursor = Field(None, json_schema_extra=absent,
+                           description="Where `by_agent` starts: the previous answer's `by_agent_next`.")
 
 
 class AuditQuery(Query):

@@ -163,3 +163,45 @@ def test_a_nul_character_in_an_agent_is_refused(client):
 def test_a_customer_never_seen_has_no_link(client):
     r = client.api("GET", "/api/customers/nobody")
     assert r.status_code == 200 and r.get_json() == {"customer": "nobody", "sticky": None, "blocked_agents": []}
+
+
+def test_lists_come_a_page_at_a_time_with_the_next_page_in_a_link_header(client):
+    for n in range(5):
+        client.agent(f"agent{n}", "billing", status="offline")
+    first = client.api("GET", "/api/agents?limit=2")
+    assert [a["id"] for a in first.get_json()] == ["agent0", "agent1"]
+    assert first.headers["X-Total-Count"] == "5"
+    seen, link = [], first.headers["Link"]
+    while link:
+        assert link.startswith("</api/agents?limit=2&cursor=") and link.endswith('>; rel="next"')
+        page = client.api("GET", link[1:link.index(">")])
+        seen += [a["id"] for a in page.get_json()]
+        link = page.headers.get("Link")
+    assert seen == ["agent2", "agent3", "agent4"]
+    found = client.api("GET", "/api/agents?q=AGENT3")
+    assert [a["id"] for a in found.get_json()] == ["agent3"] and "Link" not in found.headers
+    assert len(client.api("GET", "/api/agents").get_json()) == 5  # 100 a page when not asked
+
+
+def test_the_queue_and_the_held_list_page_too_and_a_foreign_cursor_is_422(client):
+    client.team("billing")
+    for n in range(3):
+        client.event(conversation=f"q{n}", customer=f"c{n}", team="billing", at=f"2026-11-24T10:0{n}:00Z")
+    first = client.api("GET", "/api/unassigned?limit=2")
+    assert [c["conversation"] for c in first.get_json()] == ["q0", "q1"]
+    link = first.headers["Link"]
+    rest = client.api("GET", link[1:link.index(">")])
+    assert [c["conversation"] for c in rest.get_json()] == ["q2"] and "Link" not in rest.headers
+    cursor = link[link.index("cursor=") + 7:link.index(">")]
+    r = client.api("GET", f"/api/held?cursor={cursor}")
+    assert r.status_code == 422 and r.get_json()["details"][0]["field"] == "cursor"
+    assert client.api("GET", "/api/held?limit=501").status_code == 422
+
+
+def test_the_figures_per_agent_come_a_page_at_a_time(client):
+    for n in range(3):
+        client.agent(f"agent{n}", "billing")
+    first = client.api("GET", "/api/stats?limit=2").get_json()
+    assert list(first["by_agent"]) == ["agent0", "agent1"] and first["by_agent_next"]
+    rest = client.api("GET", f"/api/stats?limit=2&cursor={first['by_agent_next']}").get_json()
+    assert list(rest["by_agent"]) == ["agent2"] and rest["by_agent_next"] is None
