@@ -144,10 +144,10 @@ def _describe(status: int) -> str:
 @bp.get("/api/openapi.json")
 @declare("This document", answers={200: OpenApiDocument}, security=None, tag="about")
 def openapi_json():
-    return jsonify(_cached(current_app))
+    return jsonify(cached_document(current_app))
 
 
-def _cached(app: Flask) -> dict:
+def cached_document(app: Flask) -> dict:
     doc = app.extensions.get("stickybot.openapi")
     if doc is None:
         doc = app.extensions["stickybot.openapi"] = document(app)

@@ -2,6 +2,8 @@
 secret in it, written from the routes' own declarations (so a route without one fails here)."""
 from __future__ import annotations
 
+from markupsafe import escape
+
 import json
 
 import pytest
@@ -109,3 +111,17 @@ def test_a_route_under_api_or_webhooks_without_a_declaration_is_found(db_url):
     app.add_url_rule("/webhooks/other", "other", lambda: jsonify({}), methods=["POST"])
     app.add_url_rule("/elsewhere", "elsewhere", lambda: jsonify({}))  # not the API's: not documented
     assert undeclared(app) == ["['GET'] /api/undeclared", "['POST'] /webhooks/other"]
+
+
+def test_the_reference_page_shows_every_call_of_the_document_to_anyone(client):
+    doc = client.http.get("/api/openapi.json").get_json()
+    r = client.http.get("/reference")
+    assert r.status_code == 200 and r.content_type.startswith("text/html")
+    html = r.get_data(as_text=True)
+    for path, methods in doc["paths"].items():
+        for method, op in methods.items():
+            assert f"<code>{method.upper()} {path}</code>" in html
+            assert escape(op["summary"]) in html
+    assert all(f'id="schema-{name}"' in html for name in doc["components"]["schemas"])
+    assert "<script" not in html and 'href="http' not in html and 'src="http' not in html  # nothing from outside
+    assert r.headers["Content-Security-Policy"].startswith("default-src 'none'")

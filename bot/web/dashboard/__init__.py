@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import agent, auth, customer, history, home, lists, words  # noqa: F401  (their routes join the blueprint)
+from . import agent, auth, customer, history, home, lists, reference, words  # noqa: F401  (routes join the blueprint)
 from .base import bp
 
 

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parents[2] / "static"
 bp = Blueprint("dashboard", __name__, static_folder=str(STATIC), static_url_path="/static")
 
-PUBLIC = frozenset({"dashboard.login_form", "dashboard.login", "dashboard.static"})
+PUBLIC = frozenset({"dashboard.login_form", "dashboard.login", "dashboard.static", "dashboard.api_reference"})
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'none'")
 ID_MAX = 200
