@@ -116,10 +116,13 @@ def sweep(db: Database, batch: int = SWEEP_BATCH) -> dict[str, int]:
     waits for them. Each deadline is acted on exactly once: the conversations are locked (others' locks skipped)
     and checked again inside the transaction."""
     now = db.clock.now()
+    # Agents back since the last sweep (a shift started, an absence or do-not-disturb ended) take their held
+    # customers first, before any hold is ended for want of them; what ended holds and lapses queued comes last.
+    drained = sweep_queue(db)
     done = {"holds_released": len(db.transact(lambda store: covering.release_holds(store, now))),
             "holds_ended": _all(db, lambda store: assignment.end_holds(store, now, batch), batch),
-            "claims_lapsed": _all(db, lambda store: assignment.lapse_claims(store, now, batch), batch),
-            "drained": sweep_queue(db)}
+            "claims_lapsed": _all(db, lambda store: assignment.lapse_claims(store, now, batch), batch)}
+    done["drained"] = drained + sweep_queue(db)
     if done["holds_released"] or done["holds_ended"] or done["claims_lapsed"]:
         log.info("sweep: %(holds_released)d holds released, %(holds_ended)d holds ended, %(claims_lapsed)d claims "
                  "lapsed", done)

@@ -219,3 +219,13 @@ def test_the_figures_count_covers_and_misses_by_absence_and_off_duty(team, clock
     total = team.api("GET", "/api/stats?days=7").get_json()["total"]
     assert (total["returning"], total["to_cover"], total["to_teammate"]) == (2, 1, 1)
     assert (total["misses"]["absent"], total["misses"]["off_duty"]) == (1, 1)
+
+
+def test_an_agent_whose_shift_started_before_the_hold_ended_gets_the_customer_even_if_the_sweep_is_late(team, rt,
+                                                                                                        clock):
+    api_ok(team, "PATCH", "/api/settings", {"sticky_wait_minutes": 30})
+    api_ok(team, "PATCH", "/api/agents/alice", {"time_zone": "UTC", "hours": {"mon": [["10:29", "17:00"]]}})
+    assert ada_back(team, "c1", MON)["status"] == "held"  # until 10:30; alice starts at 10:29
+    sweep(rt, clock, MON + timedelta(minutes=30, seconds=50))  # the first sweep after her start is past the wait
+    conv = team.api("GET", "/api/conversations/c1").get_json()
+    assert (conv["status"], conv["agent"], conv["decisions"][-1]["rule"]) == ("assigned", "alice", "sticky")
