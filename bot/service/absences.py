@@ -101,31 +101,54 @@ def _finish(store: Store, found: AbsenceRecord, by: By) -> None:
 def sync_external(store: Store, agent_id: str, source: AbsenceSource, wish: Wish | None, by: By) -> str:
     """Keep the one absence that `source` (a Slack status, a helpdesk's out-of-office) has for an agent in step
     with `wish`: created, moved or ended (None: it ends, or goes if it had not started). Absences set another
-    way are never touched, and time they already cover is left to them. Says what it did."""
+    way are never touched, and time they already cover is left to them: the wish is cut to its first stretch
+    that no other absence covers. Says what it did."""
+    store.agent(agent_id, for_update=True)  # one writer of an agent's absences at a time
     mine = [a for a in store.absences(agent_id, since=by.at) if a.source == source]
     current = mine[0] if mine else None
-    if wish is None or (wish.end is not None and wish.end <= by.at):
+    wanted = _uncovered(store, agent_id, wish, current.id if current else None, by.at)
+    if wanted is None:
         if current is None:
-            return "none"
+            return "none" if wish is None else "covered"
         _finish(store, current, by)
         return "ended"
-    if current is not None:
-        wanted = replace(current, start=wish.start if current.start > by.at else current.start, end=wish.end,
-                         cover=wish.cover, note=wish.note)
-        if wanted == current:
-            return "kept"
-        if store.overlapping(agent_id, wanted.start, wanted.end, other_than=current.id) is not None:
-            return "kept"  # the new time is covered by another absence already
-        store.save_absence(wanted)
-        audit.record(store, by, "absence.update", agent_id, absence_json(current), absence_json(wanted))
-        home.changed(store, agent_id, by.at)
+    if current is None:
+        return _add(store, AbsenceRecord(None, agent_id, wanted.start, wanted.end, wanted.cover, wanted.note, source),
+                    by)
+    if current.start <= by.at < wanted.start:  # running, and moved to later: it ends now, the new time follows
+        _finish(store, current, by)
+        _add(store, replace(current, id=None, start=wanted.start, end=wanted.end, cover=wanted.cover,
+                            note=wanted.note), by)
         return "moved"
-    if store.overlapping(agent_id, wish.start, wish.end) is not None:
-        return "covered"
-    made = store.add_absence(AbsenceRecord(None, agent_id, wish.start, wish.end, wish.cover, wish.note, source),
-                             by.at)
-    audit.record(store, by, "absence.create", agent_id, None, absence_json(made))
+    moved = replace(current, start=current.start if current.start <= by.at else wanted.start, end=wanted.end,
+                    cover=wanted.cover, note=wanted.note)
+    if moved == current:
+        return "kept"
+    store.save_absence(moved)
+    audit.record(store, by, "absence.update", agent_id, absence_json(current), absence_json(moved))
     home.changed(store, agent_id, by.at)
+    return "moved"
+
+
+def _uncovered(store: Store, agent_id: str, wish: Wish | None, mine: int | None, now: datetime) -> Wish | None:
+    """`wish` cut to its first stretch that no other absence of the agent covers (None: nothing left, or no
+    wish, or one already over)."""
+    for _ in range(8):  # each turn steps past one absence that covers the wish's start
+        if wish is None or (wish.end is not None and wish.end <= max(wish.start, now)):
+            return None
+        clash = store.overlapping(agent_id, wish.start, wish.end, other_than=mine)
+        if clash is None:
+            return wish
+        if clash.start > wish.start:
+            return replace(wish, end=clash.start)
+        wish = replace(wish, start=clash.end) if clash.end is not None else None
+    return None
+
+
+def _add(store: Store, absence: AbsenceRecord, by: By) -> str:
+    made = store.add_absence(absence, by.at)
+    audit.record(store, by, "absence.create", absence.agent_id, None, absence_json(made))
+    home.changed(store, absence.agent_id, by.at)
     return "created"
 
 

@@ -100,7 +100,9 @@ def test_clearing_the_status_ends_only_an_absence_from_slack_status(team):
                                                            "note": "training"})
     assert made.status_code == 201
     send(team, status_event("U_ALICE", ":palm_tree:"), "Ev1")
-    assert [a["source"] for a in absences(team)] == ["api"]  # that time is covered by the other already
+    # the time the other absence covers is left to it: the status's absence (no expiry) starts when it ends
+    assert [(a["source"], a["start"], a["end"]) for a in absences(team)] == [
+        ("api", "2026-12-07T09:00:00Z", made.get_json()["end"]), ("slack-status", made.get_json()["end"], None)]
     send(team, status_event("U_ALICE"), "Ev2", T + 60)
     assert [(a["source"], a["note"]) for a in absences(team)] == [("api", "training")]
 

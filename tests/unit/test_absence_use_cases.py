@@ -168,3 +168,28 @@ def test_a_future_absence_from_a_source_that_clears_it_is_removed(store):
     absences.sync_external(store, "bob", AbsenceSource.ZAMMAD, wish, by())
     assert absences.sync_external(store, "bob", AbsenceSource.ZAMMAD, None, by()) == "ended"
     assert store.absences("bob") == []
+
+
+def test_a_running_absence_moved_to_later_ends_now_and_the_new_time_follows(store):
+    wish = Wish(T0 - timedelta(days=1), T0 + timedelta(days=4), ("bob",), "out of office")
+    absences.sync_external(store, "alice", AbsenceSource.ZAMMAD, wish, by())
+    later = Wish(T0 + timedelta(days=7), T0 + timedelta(days=11), ("bob",), "out of office")
+    assert absences.sync_external(store, "alice", AbsenceSource.ZAMMAD, later, by(T0 + timedelta(days=1))) == "moved"
+    assert [(a.start, a.end) for a in store.absences("alice")] == [
+        (T0 - timedelta(days=1), T0 + timedelta(days=1)), (T0 + timedelta(days=7), T0 + timedelta(days=11))]
+    assert absences.sync_external(store, "alice", AbsenceSource.ZAMMAD, later, by(T0 + timedelta(days=1))) == "kept"
+
+
+def test_a_wish_partly_covered_by_another_absence_keeps_its_first_uncovered_stretch(store):
+    away(store, start=T0 + timedelta(days=2), end=T0 + timedelta(days=4))
+    wish = Wish(T0, T0 + timedelta(days=5))
+    assert absences.sync_external(store, "alice", AbsenceSource.SLACK_STATUS, wish, by()) == "created"
+    mine = [a for a in store.absences("alice") if a.source == "slack-status"]
+    assert [(a.start, a.end) for a in mine] == [(T0, T0 + timedelta(days=2))]
+    away(store, agent="bob", start=T0 - timedelta(days=1), end=T0 + timedelta(days=3))
+    assert absences.sync_external(store, "bob", AbsenceSource.SLACK_STATUS, wish, by()) == "created"
+    mine = [a for a in store.absences("bob") if a.source == "slack-status"]
+    assert [(a.start, a.end) for a in mine] == [(T0 + timedelta(days=3), T0 + timedelta(days=5))]
+    away(store, agent="carol", start=T0 - timedelta(days=1), end=T0 + timedelta(days=9))
+    assert absences.sync_external(store, "carol", AbsenceSource.SLACK_STATUS, wish, by()) == "covered"
+    assert [a.source for a in store.absences("carol")] == ["api"]
