@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Generic, Sequence, TypeVar
 
+from integrations.inbound import EARLIEST, LATEST
+
 from .. import clock
 from ..errors import Invalid
 
@@ -78,15 +80,17 @@ def decode(raw: str | None, kind: str, shape: Sequence[type]) -> tuple | None:
         if not (isinstance(data, list) and data and data[0] == kind and len(data) == len(shape) + 1):
             raise ValueError(raw)
         return tuple(_part(value, want) for value, want in zip(data[1:], shape))
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise Invalid("cursor is not one this list gave; start again without it, or use the `next` of the "
                       "page before", details=[{"field": "cursor", "message": "not a cursor of this list"}]) from None
 
 
 def _part(value: Any, want: type) -> Any:
     if want is datetime:
+        if not (isinstance(value, dict) and isinstance(value.get("t"), str)):
+            raise ValueError(value)
         moment = datetime.fromisoformat(value["t"].replace("Z", "+00:00"))
-        if moment.tzinfo is None:
+        if moment.tzinfo is None or not EARLIEST <= moment < LATEST:
             raise ValueError(value)
         return clock.utc(moment)
     if want is int:

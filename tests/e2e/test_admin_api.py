@@ -1,6 +1,8 @@
 """The admin API, CONTRACT.md section 4."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot import create_app
@@ -205,3 +207,17 @@ def test_the_figures_per_agent_come_a_page_at_a_time(client):
     assert list(first["by_agent"]) == ["agent0", "agent1"] and first["by_agent_next"]
     rest = client.api("GET", f"/api/stats?limit=2&cursor={first['by_agent_next']}").get_json()
     assert list(rest["by_agent"]) == ["agent2"] and rest["by_agent_next"] is None
+
+
+@pytest.mark.parametrize("path,parts", [
+    ("/api/unassigned", ["queue", {"t": 5}, 1]),
+    ("/api/unassigned", ["queue", {"t": "0001-01-01T00:00:00+14:00"}, 1]),
+    ("/api/held", ["held", {"t": "9999-12-31T23:59:59-14:00"}, "x"]),
+    ("/api/held", ["held", "2026-01-01T00:00:00Z", "x"]),
+    ("/api/agents", ["agents", 7]),
+])
+def test_a_crafted_cursor_is_422_never_500(client, path, parts):
+    import base64
+    cursor = base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+    r = client.api("GET", f"{path}?cursor={cursor}")
+    assert r.status_code == 422 and r.get_json()["details"][0]["field"] == "cursor"
