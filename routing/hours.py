@@ -64,7 +64,10 @@ def zone(name: str) -> ZoneInfo:
 
 @lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
-    return frozenset(available_timezones()) | {"UTC"}
+    """IANA names: not the host's own `localtime`, nor the system copies under posix/ and right/ (leap seconds)."""
+    odd = {"localtime", "posixrules", "Factory"}
+    return frozenset(z for z in available_timezones() if z not in odd and not z.startswith(("posix/", "right/"))) \
+        | {"UTC"}
 
 
 def known_zone(name: object) -> bool:

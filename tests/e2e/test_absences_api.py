@@ -72,6 +72,8 @@ def test_a_zone_left_unset_is_null_and_the_default_zone_applies(db_url, clock):
 @pytest.mark.parametrize("body,field", [
     ({"time_zone": "Mars/Olympus"}, "time_zone"),
     ({"time_zone": "../../etc/passwd"}, "time_zone"),
+    ({"time_zone": "localtime"}, "time_zone"),
+    ({"time_zone": "right/Europe/Berlin"}, "time_zone"),
     ({"hours": {"mon": [["17:00", "09:00"]]}}, "hours.mon[0]"),
     ({"hours": {"mon": [["09:00", "12:00"], ["11:00", "13:00"]]}}, "hours.mon"),
     ({"hours": {"mon": [["24:00", "24:00"]]}}, "hours.mon[0]"),
