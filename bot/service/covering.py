@@ -12,10 +12,14 @@ from ..store import Conversation, ConversationStatus, Store, Trigger
 from .assignment import Assigned, known, reroute, route, update_dm, where_it_went
 
 
-def customer_wrote(store: Store, conv: Conversation, at: datetime, event_id: str | None) -> Assigned:
-    """The customer wrote in an open conversation whose agent is absent at `at`: it goes to that agent's cover
-    (rule cover), or rule 3's fallbacks with the conversation's team."""
+def customer_wrote(store: Store, conv: Conversation, at: datetime, event_id: str | None) -> Assigned | None:
+    """The customer wrote in an open conversation (locked) whose agent is absent at `at`: it goes to that
+    agent's cover (rule cover), or rule 3's fallbacks with the conversation's team. None: its agent is not
+    absent after all (the preflight read before the lock), and nothing changes."""
     holder = conv.holder
+    agent = store.directory(at).agent(holder) if holder is not None else None
+    if agent is None or availability.absence_at(agent, at) is None:
+        return None
     event = routing.Event(customer_id=conv.customer_id, occurred_at=at, team=conv.team, absent_holder=holder,
                           exclude=frozenset({holder}))
     _, moved = route(store, conv, event, known(store, conv), at, Trigger.ABSENT, event_id, note=f"{CUSTOMER} wrote")

@@ -193,3 +193,11 @@ def test_a_wish_partly_covered_by_another_absence_keeps_its_first_uncovered_stre
     away(store, agent="carol", start=T0 - timedelta(days=1), end=T0 + timedelta(days=9))
     assert absences.sync_external(store, "carol", AbsenceSource.SLACK_STATUS, wish, by()) == "covered"
     assert [a.source for a in store.absences("carol")] == ["api"]
+
+
+def test_a_conversation_whose_agent_is_not_absent_after_all_stays_where_it_is(store):
+    """The preflight reads whether the holder is absent before the conversation is locked: the move checks again."""
+    events.handle(store, inbound(EventType.CREATED, at=T0 - timedelta(days=1), assign_agent="alice"))
+    conv = store.conversation("c1", for_update=True)
+    assert covering.customer_wrote(store, conv, T0, "k2") is None
+    assert store.conversations["c1"].agent_id == "alice" and len(store.decisions_) == 1
