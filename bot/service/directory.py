@@ -148,13 +148,14 @@ def change_agent(store: Store, base: AgentRecord, fields: dict, before: AgentRec
         changes["teams"] = tuple(dict.fromkeys(fields["teams"]))
     changes.update(_when_and_who(store, base.id, fields))
     after = replace(base, **changes)
-    store.save_agent(after)
-    if "teams" in fields:
-        store.set_memberships(after.id, list(after.teams))
-    audit.record(store, by, "agent.update" if before else "agent.create", after.id,
-                 profile(before) if before else None, profile(after))
-    if before is not None and after.slack_user_id:
-        store.want_home(after.slack_user_id, by.at, home.EVERY_S, opened=False)  # its Home shows what changed
+    if after != before:  # a re-sync that changes nothing writes nothing
+        store.save_agent(after)
+        if "teams" in fields:
+            store.set_memberships(after.id, list(after.teams))
+        audit.record(store, by, "agent.update" if before else "agent.create", after.id,
+                     profile(before) if before else None, profile(after))
+        if before is not None and after.slack_user_id:
+            store.want_home(after.slack_user_id, by.at, home.EVERY_S, opened=False)  # its Home shows the change
     drained: list[assignment.Assigned] = []
     was_available = before.available_at(by.at) if before else False
     if (fields.get("status") == Status.ONLINE or not was_available) and after.available_at(by.at):

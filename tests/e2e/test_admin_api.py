@@ -221,3 +221,11 @@ def test_a_crafted_cursor_is_422_never_500(client, path, parts):
     cursor = base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
     r = client.api("GET", f"{path}?cursor={cursor}")
     assert r.status_code == 422 and r.get_json()["details"][0]["field"] == "cursor"
+
+
+def test_a_change_that_changes_nothing_writes_nothing(client):
+    client.agent("alice", "billing", max_open=3)
+    entries = len(client.api("GET", "/api/audit").get_json()["items"])
+    body = client.api("PATCH", "/api/agents/alice", {"status": "online", "max_open": 3, "teams": ["billing"]})
+    assert body.status_code == 200
+    assert len(client.api("GET", "/api/audit").get_json()["items"]) == entries
