@@ -214,3 +214,15 @@ def test_without_time_moving_a_second_open_is_one_publish(team, rt, slack):
     rt.outbox.deliver_due()
     assert len(published(slack, "U_ALICE")) == 1
     assert NOW.isoformat() and timedelta  # the clock stood still
+
+
+def test_a_change_to_an_agent_that_changes_nothing_publishes_no_home(team, rt, slack, clock):
+    opened(team, "U_ALICE")
+    rt.outbox.deliver_due()
+    clock.advance(seconds=30)
+    team.api("PATCH", "/api/agents/alice", {"status": "online", "time_zone": "Europe/Berlin"})  # as it was
+    rt.outbox.deliver_due()
+    assert len(published(slack, "U_ALICE")) == 1
+    team.api("PATCH", "/api/agents/alice", {"status": "away"})
+    rt.outbox.deliver_due()
+    assert len(published(slack, "U_ALICE")) == 2
