@@ -98,8 +98,9 @@ class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, Outbo
         answers = self.q.many(statements)
         row = answers[0][0]
         link = routing.Link(row[7], dt(row[8]), row[13]) if row[7] is not None else None
-        if len(answers) > 1:
-            self._prefetched = Prefetched(answers[1], answers[2], team, link.agent_id if link else None, self.zone)
+        # What an earlier event of this transaction read ahead is never this one's (one delivery may carry two).
+        self._prefetched = Prefetched(answers[1], answers[2], team, link.agent_id if link else None, self.zone) \
+            if len(answers) > 1 else None
         blocked = self.blocked(customer_id) if row[10] is not None else frozenset()
         broken = routing.Link(row[11], dt(row[12])) if row[11] is not None else None
         return Preflight(row[5], row[6], _settings(row), link, row[9], blocked, broken, row[14] is not None)
