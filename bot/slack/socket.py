@@ -5,7 +5,8 @@ needs no public address of ours.
 One connection per deployment, held by the process that runs the scheduler (`stickybot serve`, `stickybot
 worker`): on PostgreSQL, the one of those processes that holds an advisory lock (the others wait, and take over
 when it goes); on SQLite, the deployment's one scheduler process. Every envelope is acknowledged, those no
-listener handled too (bolt's own handler leaves them unanswered, and Slack would send them again); a dropped or
+listener handled too (bolt's own handler leaves them unanswered, and Slack would send them again), except one
+whose listener failed on our side, which Slack then sends again (signals are applied once); a dropped or
 `disconnect`ed connection is opened again (slack_sdk's client does it; a failed start is tried again here).
 """
 from __future__ import annotations
@@ -48,8 +49,10 @@ class Handler(SocketModeHandler):
             response = None
         if response is not None and response.status == 200:
             send_response(client, req, response, started)
-        else:
+        elif response is not None and response.status < 500:  # nothing to do with it (no listener): said so
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+        else:  # it failed on our side (the database away?): unacknowledged, Slack sends it again
+            log.warning("Socket Mode envelope (%s) left unacknowledged, to be sent again", req.type)
         self.after()
 
 

@@ -5,6 +5,7 @@ These wait for real sockets (bounded), never for the clock."""
 from __future__ import annotations
 
 import logging
+import queue
 import time
 from urllib.parse import parse_qsl
 
@@ -189,3 +190,23 @@ def test_no_token_is_ever_logged(app, fake_socket, caplog):
         held.stop()
     assert "Socket Mode: connected" in caplog.text
     assert APP_TOKEN not in caplog.text and "xoxb-test-token" not in caplog.text
+
+
+def test_an_event_whose_listener_failed_is_left_unacknowledged_so_slack_sends_it_again(connection, fake_socket,
+                                                                                      client, monkeypatch):
+    from bot.service import signals
+
+    client.agent("alice", slack="U_ALICE")
+    real = signals.status_changed
+
+    def database_away(*args, **kwargs):
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(signals, "status_changed", database_away)
+    first = fake_socket.send("events_api", envelope(status_event("U_ALICE", ":palm_tree:"), "Ev1", T))
+    with pytest.raises(queue.Empty):
+        fake_socket.ack(first, timeout=2)
+    monkeypatch.setattr(signals, "status_changed", real)
+    again = fake_socket.send("events_api", envelope(status_event("U_ALICE", ":palm_tree:"), "Ev1", T))
+    assert fake_socket.ack(again) == {"envelope_id": again}
+    assert [a["source"] for a in client.api("GET", "/api/agents/alice/absences").get_json()] == ["slack-status"]
