@@ -43,21 +43,24 @@ def receive(store: Store, snap: Snapshot, delivery: str | None, base_url: str | 
     earlier = events.earlier(store, key, conv_id) if key else None
     if earlier is not None:
         return earlier
+    # The conversation first, locked: two deliveries of one ticket compare against what the other applied.
+    known = store.conversation(conv_id, for_update=True)
     seen = store.seen(conv_id)
-    known = store.conversation(conv_id)
     newer = seen is None or t.updated_at > seen.updated_at
     if known is not None and newer:
         _follow_group(store, known, t, seen)
-    first, ignored = None, []
+    first, ignored, owner = None, [], t.owner
     for sighting, keys in sightings(t, snap.article, known, seen, base_url):
         event = inbound.to_inbound(store, sighting, keys, now)
         if isinstance(event, str):
             ignored.append(inbound.ignored(conv_id, event))
             continue
         answer = events.handle(store, event, also=(key,) if first is None and key else ())
+        if sighting.what == What.ASSIGNED and answer.get("status") == "ignored":
+            owner = seen.owner if seen else None  # an owner stickybot does not know yet: seen again next time
         first = first or answer
     if newer and store.conversation(conv_id) is not None:
-        store.note_seen(conv_id, Seen(t.updated_at, t.owner, t.group[0] if t.group else None))
+        store.note_seen(conv_id, Seen(t.updated_at, owner, t.group[0] if t.group else None))
     if first is not None:
         return first  # its answer is kept under the delivery's key too
     nothing = ignored[0] if ignored else inbound.ignored(conv_id, _why_nothing(t, snap.article, newer))

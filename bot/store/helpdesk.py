@@ -20,7 +20,8 @@ class HelpdeskStatements:
     def note_seen(self, conversation_id: str, seen: Seen) -> None:
         self.q.later("INSERT INTO helpdesk_seen (conversation_id, updated_at, owner, group_id) "
                    "VALUES (:conv, :at, :owner, :grp) ON CONFLICT (conversation_id) DO UPDATE SET "
-                   "updated_at = excluded.updated_at, owner = excluded.owner, group_id = excluded.group_id",
+                   "updated_at = excluded.updated_at, owner = excluded.owner, group_id = excluded.group_id "
+                   "WHERE helpdesk_seen.updated_at < excluded.updated_at",
                    conv=conversation_id, at=self.q.ts(seen.updated_at), owner=seen.owner, grp=seen.group_id)
 
     def answer_of(self, key: str) -> str | None:

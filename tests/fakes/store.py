@@ -103,7 +103,9 @@ class FakeStore(AccessFake):
         return self.seen_.get(conversation_id)
 
     def note_seen(self, conversation_id, seen) -> None:
-        self.seen_[conversation_id] = seen
+        before = self.seen_.get(conversation_id)
+        if before is None or before.updated_at < seen.updated_at:
+            self.seen_[conversation_id] = seen
 
     # --- the directory ----------------------------------------------------------------------------------
 

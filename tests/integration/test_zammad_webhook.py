@@ -301,3 +301,14 @@ def test_zammad_conversations_are_kept_apart_from_every_other_channel(client, rt
         r = client.event(type=kind, conversation="zammad:118", customer="zammad:42").get_json()
         assert r["status"] == "ignored" and "zammad channel" in r["reason"]
     assert (conversation(client)["status"], conversation(client)["agent"]) == ("assigned", agent)
+
+
+def test_an_owner_stickybot_does_not_know_yet_is_not_taken_as_seen(client, rt):
+    """A reassignment to a Zammad user stickybot cannot match yet is answered ignored; the owner stickybot saw
+    last stays the one it knows, so the next snapshot of the ticket (once the user is learnt) applies it."""
+    story_agents(client, rt)
+    first = deliver(client.http, snapshot(CREATED, ticket={"owner_id": 9})).get_json()["agent"]
+    r = deliver(client.http, snapshot(OWNER, ticket={"owner_id": 55})).get_json()
+    assert r["status"] == "ignored" and conversation(client)["agent"] == first
+    seen = rt.db.read(lambda store: store.seen("zammad:118"))
+    assert seen.owner == 9 and seen.updated_at.isoformat().startswith("2026-06-23")
