@@ -167,8 +167,10 @@ def zammad():
 @zammad.command("setup")
 @click.option("--public-url", required=True, help="where Zammad reaches stickybot, e.g. https://stickybot.example.com")
 @click.option("--dry-run", is_flag=True, help="print the requests it would send, and change nothing")
+@click.option("--rotate-secret", is_flag=True, help="write ZAMMAD_WEBHOOK_SECRET into the existing webhook again "
+              "(Zammad masks the token it holds, so a changed secret is otherwise not seen)")
 @with_appcontext
-def zammad_setup(public_url, dry_run):
+def zammad_setup(public_url, dry_run, rotate_secret):
     """Create or update, through Zammad's API, the webhook (signed with ZAMMAD_WEBHOOK_SECRET) and the triggers
     that call it; running it again changes nothing."""
     from urllib.parse import urlsplit
@@ -188,7 +190,7 @@ def zammad_setup(public_url, dry_run):
         raise click.ClickException("--public-url must be an http(s) address without query, e.g. "
                                    "https://stickybot.example.com")
     try:
-        setup(rt.zammad, public_url, rt.config.zammad_webhook_secret, dry_run, click.echo)
+        setup(rt.zammad, public_url, rt.config.zammad_webhook_secret, dry_run, click.echo, rotate_secret)
     except ApiFailure as exc:
         raise click.ClickException(f"Zammad answered {exc.error}; what is listed above was done") from None
 

@@ -20,22 +20,27 @@ class Step:
     body: dict
 
 
-def setup(api: ZammadApi, public_url: str, token: str, dry_run: bool, say: Callable[[str], None]) -> None:
+def setup(api: ZammadApi, public_url: str, token: str, dry_run: bool, say: Callable[[str], None],
+          rotate: bool = False) -> None:
     """Create or update the webhook, then the triggers that call it; say what was done (with `dry_run`, the
-    requests that would be sent, and nothing is changed). The signature token is never shown."""
+    requests that would be sent, and nothing is changed). The signature token is never shown. Zammad masks a
+    token it holds, so an existing webhook's token is written again only with `rotate` (after changing
+    ZAMMAD_WEBHOOK_SECRET)."""
     api_user = api.me().get("id")
-    hook = _step("webhooks", "webhook", wanted.webhook(public_url, token), api.listing("webhooks"))
+    hook = _step("webhooks", "webhook", wanted.webhook(public_url, token), api.listing("webhooks"), rotate)
     hook_id = _run(api, hook, dry_run, say)
     existing = api.listing("triggers")
     for body in wanted.triggers(hook_id, api_user):
         _run(api, _step("triggers", "trigger", body, existing), dry_run, say)
 
 
-def _step(kind: str, word: str, body: dict, existing: list[dict]) -> Step:
+def _step(kind: str, word: str, body: dict, existing: list[dict], rotate: bool = False) -> Step:
     found = next((item for item in existing if item.get("name") == body["name"]), None)
     what = f"{word} {body['name']}"
     if found is None:
         return Step(what, "POST", kind, body)
+    if rotate and "signature_token" in body:
+        return Step(what, "PUT", f"{kind}/{found['id']}", body)
     if "signature_token" in body and found.get("signature_token"):
         # Zammad masks a token it holds: it cannot be compared, so it is only sent where Zammad has none.
         body = {k: v for k, v in body.items() if k != "signature_token"}

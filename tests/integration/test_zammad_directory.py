@@ -194,6 +194,15 @@ def test_setup_updates_what_someone_changed_by_hand(db_url, zd):
     assert "signature_token" not in zd.of("PUT", "/api/v1/webhooks/1")[-1].body  # masked: never overwritten
 
 
+def test_setup_writes_a_changed_secret_into_the_webhook_only_when_asked_to(db_url, zd):
+    setup(db_url, zd)
+    zd.webhooks[1]["signature_token"] = "the-old-secret"  # Zammad holds one, and shows it masked
+    assert "webhook stickybot: unchanged" in setup(db_url, zd).output
+    result = setup(db_url, zd, "--rotate-secret")
+    assert "webhook stickybot: updated (id 1)" in result.output and SECRET not in result.output
+    assert zd.webhooks[1]["signature_token"] == SECRET
+
+
 def test_setup_dry_run_prints_the_requests_and_changes_nothing(db_url, zd):
     result = setup(db_url, zd, "--dry-run")
     assert result.exit_code == 0, result.output
