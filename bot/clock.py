@@ -45,6 +45,11 @@ def utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
+def parse_iso(text: str | None) -> datetime | None:
+    """An ISO 8601 time as `iso()` writes it (a trailing Z, or an offset) back as a datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
 def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None

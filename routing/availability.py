@@ -87,7 +87,7 @@ def state(agent: Agent, at: datetime) -> tuple[State, Source]:
         return State.INACTIVE, Source.DIRECTORY
     absence = absence_at(agent, at)
     if absence is not None:
-        return State.ABSENT, Source.SLACK_STATUS if absence.source == Source.SLACK_STATUS else Source.ABSENCE
+        return State.ABSENT, _source(absence)
     if not on_duty(agent, at):
         return State.OFF_DUTY, Source.HOURS
     if in_dnd(agent, at):
@@ -97,6 +97,11 @@ def state(agent: Agent, at: datetime) -> tuple[State, Source]:
     if not agent.has_room:
         return State.FULL, Source.CAPACITY
     return State.AVAILABLE, Source.STATUS
+
+
+def _source(absence: Absence) -> Source:
+    """What decided an absence, as availability names it: a Slack status, or an absence set any other way."""
+    return Source.SLACK_STATUS if absence.source == Source.SLACK_STATUS else Source.ABSENCE
 
 
 def explain(agent: Agent, at: datetime) -> Availability:
@@ -139,7 +144,7 @@ def plan(agent: Agent, start: datetime, end: datetime) -> list[Interval]:
 def _planned(agent: Agent, at: datetime) -> tuple[Planned, str]:
     absence = absence_at(agent, at)
     if absence is not None:
-        return Planned.ABSENT, str(Source.SLACK_STATUS if absence.source == Source.SLACK_STATUS else Source.ABSENCE)
+        return Planned.ABSENT, str(_source(absence))
     return (Planned.ON_DUTY if on_duty(agent, at) else Planned.OFF_DUTY), str(Source.HOURS)
 
 

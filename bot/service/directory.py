@@ -249,10 +249,6 @@ def _move_on(store: Store, conv: Conversation, leaving: str, heir: AgentRecord |
     return assignment.reroute(store, conv, at, leaving, f"{lit(leaving)} was deactivated", Trigger.DEACTIVATION)
 
 
-def agents(store: Store, at: datetime) -> list[dict]:
-    return [agent_json(a, at) for a in store.agents(at=at)]
-
-
 def agents_page(store: Store, at: datetime, limit: int = paging.DEFAULT_LIMIT, cursor: str | None = None,
                 search: str | None = None, active_only: bool = False) -> dict:
     """Agents a page at a time, by id, as agents() shows them: `{"items", "next", "total"}`, `total` being how

@@ -89,7 +89,7 @@ def _part(value: Any, want: type) -> Any:
     if want is datetime:
         if not (isinstance(value, dict) and isinstance(value.get("t"), str)):
             raise ValueError(value)
-        moment = datetime.fromisoformat(value["t"].replace("Z", "+00:00"))
+        moment = clock.parse_iso(value["t"])
         if moment.tzinfo is None or not EARLIEST <= moment < LATEST:
             raise ValueError(value)
         return clock.utc(moment)

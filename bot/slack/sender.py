@@ -9,6 +9,7 @@ from integrations.slack import blocks
 from integrations.slack.client import SlackClient, SlackFailure, Verdict as SlackVerdict
 from routing import Outcome, first_contact, render
 
+from .. import clock
 from ..db import Database
 from ..outbox import DeliveryFailure, Verdict
 from ..service import home
@@ -107,7 +108,7 @@ def render_handoff(store: Store, payload: dict, queue_channel: str | None) -> tu
 
 
 def _time(iso: str | None) -> datetime | None:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")) if iso else None
+    return clock.parse_iso(iso)
 
 
 def _still_true(decision: DecisionRecord, conv) -> bool:

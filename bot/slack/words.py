@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from integrations.slack.mrkdwn import escape
+
+from .. import clock
 from integrations.slack.when import span
 from routing.availability import names
 
@@ -134,7 +136,7 @@ def refused(message: str) -> str:
 
 
 def _stamp(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    return clock.parse_iso(text)
 
 
 def _covers(cover: list[str]) -> str:

@@ -9,6 +9,8 @@ from datetime import datetime
 from routing.availability import Interval
 from routing.hours import zone as zone_info
 
+from ... import clock
+
 WIDTH, HEIGHT = 728, 78
 LEFT, RIGHT, BAR_TOP, BAR_HEIGHT = 4, 4, 22, 30
 WORDS = {"on_duty": "on duty", "off_duty": "off duty", "absent": "absent"}
@@ -42,7 +44,7 @@ def local(moment: datetime | str | None, zone: str, year: bool = False) -> str:
     if moment is None:
         return "—"
     if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        moment = clock.parse_iso(moment)
     at = moment.astimezone(zone_info(zone))
     day = f"{at.strftime('%a')} {at.day} {at.strftime('%b')}" + (f" {at.year}" if year else "")
     return f"{day} {at.hour:02d}:{at.minute:02d}"

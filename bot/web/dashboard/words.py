@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from integrations.addresses import web_address
 
+from ... import clock
 from .base import bp
 
 SETTINGS_INTS = ("sticky_days", "sticky_wait_minutes", "claim_minutes")
@@ -70,7 +70,7 @@ def when(iso: str | None) -> str:
     if not iso:
         return "—"
     try:
-        return datetime.fromisoformat(iso.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M UTC")
+        return clock.parse_iso(iso).strftime("%Y-%m-%d %H:%M UTC")
     except ValueError:
         return iso
 
