@@ -35,27 +35,16 @@ def answer(rt: Runtime, user_id: str, text: str) -> str:
         return words.refused(exc.message)
 
 
+SETTINGS = {"days", "set_days", "check", "wait", "claim", "set_wait", "set_claim"}
+
+
 def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
     db, now = rt.db, rt.clock.now()
     by = By(f"slack:{user_id}", now)
     if cmd.name in ("away", "back", "absence", "absences"):
         return _absences(rt, user_id, cmd)
-    if cmd.name == "days":
-        return words.window(db.read(directory.get_settings)["sticky_days"])
-    if cmd.name == "set_days":
-        db.transact(lambda s: directory.update_settings(s, by, sticky_days=cmd.value))
-        return "Sticky window set: " + words.window(cmd.value)
-    if cmd.name == "check":
-        db.transact(lambda s: directory.update_settings(s, by, availability_check=cmd.value))
-        return words.check(cmd.value)
-    if cmd.name in ("wait", "claim"):
-        settings = db.read(directory.get_settings)
-        return words.wait(settings["sticky_wait_minutes"]) if cmd.name == "wait" \
-            else words.claim(settings["claim_minutes"])
-    if cmd.name in ("set_wait", "set_claim"):
-        field = "sticky_wait_minutes" if cmd.name == "set_wait" else "claim_minutes"
-        db.transact(lambda s: directory.update_settings(s, by, **{field: cmd.value}))
-        return "Set: " + (words.wait(cmd.value) if cmd.name == "set_wait" else words.claim(cmd.value))
+    if cmd.name in SETTINGS:
+        return _settings(rt, cmd, by)
     if cmd.name == "take":
         result = db.transact(lambda s: agent_actions.take(s, cmd.value, user_id, now))
         rt.wake_deliverer()
@@ -75,7 +64,13 @@ def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
         customer, team = cmd.value
         return words.preview(db.read(lambda s: customers.preview(s, customer, team, now)))
     if cmd.name == "stats":
-        return words.stats(db.read(lambda s: stats.stats(s, 7, now)))
+        return words.stats(db.read(lambda s: stats.summary(s, 7, now, by_day=False)))
+    return _admin(rt, cmd, by)
+
+
+def _admin(rt: Runtime, cmd: Command, by: By) -> str:
+    """Handing an agent's customers over, and forgetting a customer (admins)."""
+    db = rt.db
     if cmd.name == "handover":
         leaving, successor = cmd.value
         result = db.transact(lambda s: directory.deactivate_agent(s, leaving, by, successor))
@@ -87,6 +82,28 @@ def _run(rt: Runtime, user_id: str, cmd: Command) -> str:
         except NotFound:
             return words.no_customer(cmd.value)
         return words.forgotten(cmd.value, result["conversations_kept"])
+    return HELP
+
+
+def _settings(rt: Runtime, cmd: Command, by: By) -> str:
+    """The window, the availability check, the wait and the claim time: shown, or set (admins)."""
+    db = rt.db
+    if cmd.name == "days":
+        return words.window(db.read(directory.get_settings)["sticky_days"])
+    if cmd.name == "set_days":
+        db.transact(lambda s: directory.update_settings(s, by, sticky_days=cmd.value))
+        return "Sticky window set: " + words.window(cmd.value)
+    if cmd.name == "check":
+        db.transact(lambda s: directory.update_settings(s, by, availability_check=cmd.value))
+        return words.check(cmd.value)
+    if cmd.name in ("wait", "claim"):
+        settings = db.read(directory.get_settings)
+        return words.wait(settings["sticky_wait_minutes"]) if cmd.name == "wait" \
+            else words.claim(settings["claim_minutes"])
+    if cmd.name in ("set_wait", "set_claim"):
+        field = "sticky_wait_minutes" if cmd.name == "set_wait" else "claim_minutes"
+        db.transact(lambda s: directory.update_settings(s, by, **{field: cmd.value}))
+        return "Set: " + (words.wait(cmd.value) if cmd.name == "set_wait" else words.claim(cmd.value))
     return HELP
 
 
