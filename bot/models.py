@@ -52,9 +52,18 @@ class AgentRow(SQLModel, table=True):
 
 
 class Membership(SQLModel, table=True):
+    """An agent in a team, with the agent's place in the team's pick order copied onto it by the database's
+    own triggers (migration 0015), so that the least-loaded available member is an index seek, not a read of
+    the whole team: `ready` (active, online, below capacity), `open_load`, and `rotation` (its last_assigned,
+    -1 for never)."""
     __tablename__ = "membership"
+    __table_args__ = (Index("ix_membership_pick", "team_id", "open_load", "rotation", "agent_id",
+                            sqlite_where=text("ready"), postgresql_where=text("ready")),)
     agent_id: str = Field(foreign_key="agent.id", primary_key=True, max_length=128)
     team_id: str = Field(foreign_key="team.id", primary_key=True, max_length=128, index=True)
+    ready: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    open_load: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    rotation: int = Field(default=-1, sa_column_kwargs={"server_default": "-1"})
 
 
 class Customer(SQLModel, table=True):

@@ -15,25 +15,11 @@ from typing import Iterable
 from . import availability
 from .availability import State
 from .model import Absence, Agent, Decision, Directory, Event, Link, Miss, Outcome, Rule, Settings, Status
+from .pick import pick, pick_in
 from .reason import CUSTOMER, lit
 
 # A cover who is absent too is replaced by their own cover list, at most this many times below the first list.
 COVER_DEPTH = 2
-
-
-def pick(agents: Iterable[Agent], at: datetime, exclude: Iterable[str] = ()) -> Agent | None:
-    """The normal assignment rule: of the agents available at `at`, the lowest open load, then the least
-    recently assigned, then the smallest id."""
-    left_out = set(exclude)
-    candidates = [a for a in agents if a.id not in left_out and availability.available(a, at)]
-    if not candidates:
-        return None
-    return min(candidates, key=rank)
-
-
-def rank(agent: Agent) -> tuple:
-    """The order of the normal assignment rule among available agents."""
-    return agent.open_load, -1 if agent.last_assigned is None else agent.last_assigned, agent.id
 
 
 def in_window(settings: Settings, link: Link | None, at: datetime) -> bool:
@@ -140,7 +126,7 @@ def _explicit_team(event: Event, directory: Directory, blocked: frozenset[str]) 
     team = event.assign_team
     if not directory.team_exists(team):
         return _unassigned(Rule.EXPLICIT_UNKNOWN, event.team, f"the chatbot flow named team '{lit(team)}', which does not exist")
-    chosen = pick(directory.members(team), event.occurred_at, event.exclude | blocked)
+    chosen = pick_in(directory, team, event.occurred_at, event.exclude | blocked)
     if chosen is None:
         return _unassigned(Rule.UNASSIGNED, team, f"the chatbot flow sent it to team {lit(team)}, and nobody there is available")
     return _assigned(chosen, team, Rule.EXPLICIT_TEAM, f"the chatbot flow sent it to team {lit(team)}; {_picked(chosen)}")
@@ -246,7 +232,7 @@ def _fallback(event: Event, linked: Agent, away: str, directory: Directory, left
     """Rule 3 without the linked agent: the event's team, else the linked agent's teams, else Unassigned."""
     at = event.occurred_at
     if event.team:
-        chosen = pick(directory.members(event.team), at, left_out)
+        chosen = pick_in(directory, event.team, at, left_out)
         if chosen is None:
             return _unassigned(Rule.UNASSIGNED, event.team, f"{away}, and nobody else in team {lit(event.team)} is available")
         return _assigned(chosen, event.team, Rule.STICKY_TEAM, f"{away}; from team {lit(event.team)}, {_picked(chosen)}")
@@ -261,7 +247,7 @@ def _fallback(event: Event, linked: Agent, away: str, directory: Directory, left
 
 def _default(event: Event, directory: Directory, why_not_sticky: str, blocked: frozenset[str]) -> Decision:
     if event.team:
-        chosen = pick(directory.members(event.team), event.occurred_at, event.exclude | blocked)
+        chosen = pick_in(directory, event.team, event.occurred_at, event.exclude | blocked)
         where = f"team {lit(event.team)}"
     else:
         chosen = pick(directory.everyone(), event.occurred_at, event.exclude | blocked)

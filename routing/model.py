@@ -186,3 +186,7 @@ class Directory(Protocol):
 
     def everyone(self) -> Sequence[Agent]:
         """Every active agent."""
+
+    # Optional: candidates(team_id) -> Iterable[Sequence[Agent]], the team's active members that could be
+    # available (online, below capacity), in batches in the order of routing.rank, so that a pick reads only
+    # the first few (routing.pick_in). A directory without it is read whole with members().

@@ -18,7 +18,8 @@ def handle(store: Store, event: Inbound, also: tuple[str, ...] = ()) -> dict:
     answer is kept under (the helpdesk delivery that carried it: see earlier())."""
     routed = event.type in (EventType.CREATED, EventType.REOPENED) and not event.assign_agent
     pre = store.preflight(event.key, event.conversation_id, event.customer_id, event.alias_key,
-                          team=(event.assign_team or event.team or "") if routed else None, at=event.occurred_at)
+                          team=(event.assign_team or event.team or "") if routed else None, at=event.occurred_at,
+                          lock=event.type == EventType.RESOLVED)
     if pre.answer is not None:
         return {**_from_record(json.loads(pre.answer), pre.conversation_customer), "duplicate": True}
     if pre.conversation_exists and pre.conversation_channel != event.channel:
@@ -110,7 +111,8 @@ def _resolved(store: Store, event: Inbound, pre: Preflight) -> dict:
         conv.queued_at = conv.queue_seq = conv.held_since = conv.held_until = None
         store.save_conversation(conv)
         store.clear_left_out(conv.id)
-        assignment.drain(store, freed, event.occurred_at, "resolved a conversation and has room", pre.settings)
+        if not pre.nothing_to_drain:  # else the seat is freed with the COMMIT and nothing waits to read it
+            assignment.drain(store, freed, event.occurred_at, "resolved a conversation and has room", pre.settings)
     return state_answer(conv)
 
 

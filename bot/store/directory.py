@@ -42,21 +42,36 @@ def absences_by_agent(rows: list[tuple]) -> dict[str, list[routing.Absence]]:
     return found
 
 
+# A team's pick order (routing.rank) as the index ix_membership_pick keeps it: members that could be available
+# (`ready`: active, online, with room), least loaded, then least recently assigned (-1: never), then by id
+# compared as Python compares strings (code points: the "C" collation on PostgreSQL, SQLite's own).
+def _ranked(pg: bool, tail: str) -> str:
+    by_id = 'm.agent_id COLLATE "C"' if pg else "m.agent_id"
+    return (f"SELECT {_A} FROM membership m JOIN agent a ON a.id = m.agent_id WHERE m.team_id = :team AND m.ready "
+            f"ORDER BY m.open_load, m.rotation, {by_id} {tail}")
+
+
+# The first candidates a pick reads; the rest of the team only if none of these can take it.
+FIRST = 8
+_FIRST = {pg: _ranked(pg, f"LIMIT {FIRST}") for pg in (False, True)}
+_REST = {pg: _ranked(pg, f"LIMIT -1 OFFSET {FIRST}" if not pg else f"OFFSET {FIRST}") for pg in (False, True)}
+_FIRST_IDS = {pg: _FIRST[pg].replace(f"SELECT {_A} FROM", "SELECT a.id FROM", 1) for pg in (False, True)}
+
 # What an event's decision will most likely ask the directory, read with the event's preflight (one round
-# trip): the members of the event's team, its linked agent and that agent's teams, and whether the team exists.
-# Rows are tagged: m (a member of :team), l (the linked agent), t (one of its teams, in id), x (:team exists).
-# The absences of those agents come in a second statement of the same round trip (PREFETCH_ABSENCES).
-PREFETCH = (
-    f"SELECT 'm', {_A} FROM agent a "
-    "JOIN membership m ON m.agent_id = a.id WHERE m.team_id = :team AND a.active = :yes "
+# trip): the first candidates of the event's team, its linked agent and that agent's teams, and whether the
+# team exists. Rows are tagged: m (a first candidate, in rank order), l (the linked agent), t (one of its
+# teams, in id), x (:team exists). The absences of those agents come in a second statement of the same round
+# trip (PREFETCH_ABSENCES).
+PREFETCH = {pg: (
+    f"SELECT 'm', r.* FROM ({_FIRST[pg]}) r "
     f"UNION ALL SELECT 'l', {_A} "
     "FROM agent a WHERE a.id = (SELECT agent_id FROM sticky_link WHERE customer_id = :cust) "
     f"UNION ALL SELECT 't', m.team_id, {_PAD} FROM membership m "
     "WHERE m.agent_id = (SELECT agent_id FROM sticky_link WHERE customer_id = :cust) "
-    f"UNION ALL SELECT 'x', t.id, {_PAD} FROM team t WHERE t.id = :team")
-PREFETCH_ABSENCES = (
-    f"{_ABSENCES} AND (ab.agent_id IN (SELECT agent_id FROM membership WHERE team_id = :team) "
-    "OR ab.agent_id = (SELECT agent_id FROM sticky_link WHERE customer_id = :cust))")
+    f"UNION ALL SELECT 'x', t.id, {_PAD} FROM team t WHERE t.id = :team") for pg in (False, True)}
+PREFETCH_ABSENCES = {pg: (
+    f"{_ABSENCES} AND (ab.agent_id IN ({_FIRST_IDS[pg]}) "
+    "OR ab.agent_id = (SELECT agent_id FROM sticky_link WHERE customer_id = :cust))") for pg in (False, True)}
 
 
 class SqlDirectory:
@@ -83,12 +98,27 @@ class SqlDirectory:
         return self.q.one("SELECT 1 FROM team WHERE id = :team", team=team_id) is not None
 
     def members(self, team_id: str) -> list[routing.Agent]:
-        if self.known is not None and team_id == self.known.team:
-            return self.known.members
         rows = self.q.all(f"SELECT {_A} FROM agent a JOIN membership m ON m.agent_id = a.id "
                           "WHERE m.team_id = :team AND a.active = :yes", team=team_id, yes=True)
         away = self._absences(" AND ab.agent_id IN (SELECT agent_id FROM membership WHERE team_id = :team)",
                               team=team_id) if rows else {}
+        return [_routing_agent(r, self.zone, away) for r in rows]
+
+    def candidates(self, team_id: str):
+        """routing.Directory.candidates: the team's first candidates (from the preflight when it read them),
+        then, only if a pick gets that far, the rest of them."""
+        if self.known is not None and team_id == self.known.team:
+            first = self.known.first
+        else:
+            first = self._ranked(_FIRST[self.q.pg], " AND ab.agent_id IN (" + _FIRST_IDS[self.q.pg] + ")", team_id)
+        yield first
+        if len(first) == FIRST:
+            yield self._ranked(_REST[self.q.pg], " AND ab.agent_id IN (SELECT agent_id FROM membership "
+                               "WHERE team_id = :team AND ready)", team_id)
+
+    def _ranked(self, sql: str, absences: str, team_id: str) -> list[routing.Agent]:
+        rows = self.q.all(sql, team=team_id)
+        away = self._absences(absences, team=team_id) if rows else {}
         return [_routing_agent(r, self.zone, away) for r in rows]
 
     def teams_of(self, agent_id: str) -> list[str]:
@@ -115,7 +145,7 @@ class Prefetched:
                  zone: str):
         away = absences_by_agent(absence_rows)
         self.team = team
-        self.members = [_routing_agent(r[1:], zone, away) for r in rows if r[0] == "m"]
+        self.first = sorted((_routing_agent(r[1:], zone, away) for r in rows if r[0] == "m"), key=routing.rank)
         self.team_exists = any(r[0] == "x" for r in rows)
         found = next((_routing_agent(r[1:], zone, away) for r in rows if r[0] == "l"), None)
         self.agents: dict[str, routing.Agent | None] = {linked: found} if linked is not None else {}

@@ -256,6 +256,9 @@ class Preflight:
     blocked: frozenset[str] = frozenset()  # agents the event's customer must never reach
     broken: routing.Link | None = None     # with no link: the one an admin broke last, and when
     holder_absent: bool = False            # the conversation's agent is absent at the event's time
+    # Read with `lock` only: nothing is held for the conversation's agent and nothing waits in the queue, so
+    # that freeing the agent's seat gives it nothing to take (None: not read).
+    nothing_to_drain: bool | None = None
 
     @property
     def conversation_exists(self) -> bool:

@@ -30,7 +30,7 @@ _pyformat: dict[str, str] = {}
 
 
 class Runner:
-    __slots__ = ("conn", "raw", "pg", "error", "pending", "answered")
+    __slots__ = ("conn", "raw", "pg", "error", "pending", "closing", "answered")
 
     def __init__(self, conn: Connection):
         self.conn = conn
@@ -38,6 +38,7 @@ class Runner:
         self.pg = conn.dialect.name == "postgresql"
         self.error = conn.dialect.loaded_dbapi.Error
         self.pending: list[tuple[str, dict]] = []
+        self.closing: list[tuple[str, dict]] = []  # deferred writes sent after every other deferred one
         self.answered = False  # the database answered a statement of this transaction
 
     # --- SQLAlchemy Core -------------------------------------------------------------------------
@@ -81,6 +82,15 @@ class Runner:
         else:
             self._run(sql, params)
 
+    def last(self, sql: str, **params) -> None:
+        """A deferred write that goes after every other deferred write (on PostgreSQL: just before the COMMIT,
+        unless a read comes first), e.g. one that locks a row many transactions want, so that the lock is held
+        for the rest of that one round trip only. Run now on SQLite."""
+        if self.pg:
+            self.closing.append((self._text(sql), params))
+        else:
+            self._run(sql, params)
+
     def locking(self, sql: str, skip_locked: bool = False) -> str:
         """`sql` (a SELECT) made to lock the rows it reads until commit: the one way the store locks rows.
         PostgreSQL locks them; SQLite needs nothing, as a write transaction holds the whole database."""
@@ -97,13 +107,14 @@ class Runner:
 
     def commit(self) -> None:
         finish = self.conn.commit if self.conn.in_transaction() else self.raw.commit
-        if self.pending:
+        if self.pending or self.closing:
             self._pipelined(finish, "COMMIT")
         else:
             self._guard(finish, "COMMIT", None)
 
     def rollback(self) -> None:
         self.pending.clear()
+        self.closing.clear()
         if self.conn.in_transaction():
             self.conn.rollback()
         else:
@@ -119,7 +130,7 @@ class Runner:
 
     def _run(self, sql: str, params: dict):
         cursor = self.raw.cursor()
-        if self.pending or (self.pg and not self.answered):  # the first: the driver's BEGIN goes along
+        if self.pending or self.closing or (self.pg and not self.answered):  # the first: the driver's BEGIN goes along
             self._pipelined(lambda: cursor.execute(self._text(sql), params), sql, params)
         else:
             self._guard(lambda: cursor.execute(self._text(sql), params), sql, params)
@@ -128,7 +139,7 @@ class Runner:
     def _pipelined(self, last, sql: str, params: dict | None = None) -> None:
         """The deferred writes, then `last`, in one pipeline: one round trip. Errors surface when the pipeline
         syncs, so the whole of it is guarded."""
-        pending, self.pending = self.pending, []
+        pending, self.pending, self.closing = self.pending + self.closing, [], []
 
         def send():
             with self.raw.pipeline():
@@ -139,7 +150,7 @@ class Runner:
         self._guard(send, sql, params)
 
     def _send_pending(self) -> None:
-        if self.pending:
+        if self.pending or self.closing:
             self._run("SELECT 1", {})
 
     def _guard(self, call, sql, params) -> None:

@@ -45,6 +45,10 @@ _PREFLIGHT = (
     "FROM settings s LEFT JOIN conversation c ON c.id = :conv LEFT JOIN sticky_link l ON l.customer_id = :cust "
     "LEFT JOIN customer cu ON cu.id = :cust AND l.customer_id IS NULL "
     "WHERE s.id = 1")
+# A conversation read locked, with whether anything is held for its agent, or queued at all.
+_LOCKED = (f"SELECT {', '.join('c.' + c for c in _CONVERSATION_COLUMNS.split(', '))}, "
+           "(SELECT 1 FROM conversation h WHERE h.status = 'held' AND h.agent_id = c.agent_id LIMIT 1), "
+           "(SELECT 1 FROM conversation u WHERE u.status = 'unassigned' LIMIT 1) FROM conversation c WHERE c.id = :conv")
 _DECISION_VALUES = (":conv, :status, :agent, :team, :rule, :reason, :at, :event, :trigger, :returning, :passed, "
                     ":miss, :linked, :held_until")
 _SEAT_FREE = ("active = :yes AND (:needs_room = :no OR (status = 'online' AND "
@@ -71,6 +75,8 @@ class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, Outbo
         self.q = q
         self.clock = clock
         self.zone = zone  # the time zone of agents that have none of their own
+        self._reserved: int | None = None  # a decision id the preflight reserved (PostgreSQL)
+        self._locked: Conversation | None = None  # the conversation the preflight read locked
         self.info: dict = {}  # what the transaction did, for after its commit (e.g. rules decided, for metrics)
 
     # --- settings and idempotency -------------------------------------------------------------------
@@ -85,17 +91,28 @@ class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, Outbo
         return self.settings()
 
     def preflight(self, key: str, conversation_id: str, customer_id: str | None, alias_key: str | None = None,
-                  team: str | None = None, at: datetime | None = None) -> Preflight:
+                  team: str | None = None, at: datetime | None = None, lock: bool = False) -> Preflight:
         """What every event needs first: its earlier answer, the conversation (and whether its agent is absent
         at `at`), the settings, the customer's link and blocks. With `team` (an event to route), the directory
-        rows its decision will ask for are read in the same round trip (store.directory.PREFETCH)."""
+        rows its decision will ask for are read in the same round trip (store.directory.PREFETCH). With `lock`,
+        the conversation is read locked too (the next conversation(for_update=True) of it answers from that),
+        with whether freeing its agent's seat could drain anything."""
         when = self.q.ts(at or self.clock.now())
         params = dict(key=key, alias=alias_key or key, conv=conversation_id, cust=customer_id, at=when)
         statements = [(_PREFLIGHT, params)]
         if customer_id is not None and team is not None:
-            statements.append((PREFETCH, dict(team=team, cust=customer_id, yes=True)))
-            statements.append((PREFETCH_ABSENCES, dict(team=team, cust=customer_id, at=when)))
+            statements.append((PREFETCH[self.q.pg], dict(team=team, cust=customer_id)))
+            statements.append((PREFETCH_ABSENCES[self.q.pg], dict(team=team, cust=customer_id, at=when)))
+        if lock:
+            statements.append((self.q.locking(_LOCKED), dict(conv=conversation_id)))
+        # A routed event's decision id, reserved now: its writes, the seat last, then go out with the COMMIT.
+        reserve = self.q.pg and team is not None
+        if reserve:
+            statements.append(("SELECT nextval('decision_id_seq')", {}))
         answers = self.q.many(statements)
+        self._reserved = answers.pop()[0][0] if reserve else None
+        locked = (answers.pop() or [None])[0] if lock else None
+        self._locked = _conversation(locked) if locked is not None else None
         row = answers[0][0]
         link = routing.Link(row[7], dt(row[8]), row[13]) if row[7] is not None else None
         # What an earlier event of this transaction read ahead is never this one's (one delivery may carry two).
@@ -103,7 +120,8 @@ class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, Outbo
             if len(answers) > 1 else None
         blocked = self.blocked(customer_id) if row[10] is not None else frozenset()
         broken = routing.Link(row[11], dt(row[12])) if row[11] is not None else None
-        return Preflight(row[5], row[6], _settings(row), link, row[9], blocked, broken, row[14] is not None)
+        idle = None if locked is None else locked[-2] is None and locked[-1] is None
+        return Preflight(row[5], row[6], _settings(row), link, row[9], blocked, broken, row[14] is not None, idle)
 
     def prune_processed(self, before: datetime, batch: int) -> int:
         """Delete up to `batch` idempotency keys received before `before` (their events can no longer return:
@@ -157,6 +175,9 @@ class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, Outbo
         return seq
 
     def _record_pg(self, decision: Decision, rotation: bool, values: dict) -> int | None:
+        reserved, self._reserved = self._reserved, None
+        if reserved is not None:
+            return self._record_deferred(reserved, decision, rotation, values)
         insert = f"INSERT INTO decision ({_DECISION_COLUMNS}) SELECT d.id, {_DECISION_VALUES} FROM d"
         if not decision.assigned:
             return self.q.one(f"WITH d AS (SELECT nextval('decision_id_seq') AS id) {insert} RETURNING id",
@@ -168,8 +189,23 @@ class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, Outbo
             rotation=rotation, needs_room=decision.needs_room, yes=True, no=False, **values)
         return row[0] if row else None
 
+    def _record_deferred(self, seq: int, decision: Decision, rotation: bool, values: dict) -> int:
+        """The decision under a reserved id, written with the COMMIT; its seat as the very last statement, so
+        that the agent's row, which every event of its team wants, is locked for that one round trip only.
+        A seat gone meanwhile fails that statement as a serialization failure (sticky_seat_taken, migration
+        0015): nothing is written and the transaction runs again, deciding with what is true then."""
+        self.q.later(f"INSERT INTO decision ({_DECISION_COLUMNS}) VALUES (:seq, {_DECISION_VALUES})", seq=seq,
+                     **values)
+        if decision.assigned:
+            self.q.last(
+                "WITH seat AS (UPDATE agent SET open_load = open_load + 1, last_assigned = CASE WHEN :rotation "
+                f"THEN :seq ELSE last_assigned END WHERE id = :agent AND {_SEAT_FREE} RETURNING 1) "
+                "SELECT sticky_seat_taken(count(*)) FROM seat",
+                seq=seq, rotation=rotation, agent=decision.agent, needs_room=decision.needs_room, yes=True, no=False)
+        return seq
+
     def free_seat(self, agent_id: str) -> None:
-        self.q.later("UPDATE agent SET open_load = open_load - 1 WHERE id = :agent", agent=agent_id)
+        self.q.last("UPDATE agent SET open_load = open_load - 1 WHERE id = :agent", agent=agent_id)
 
     def decision(self, decision_id: int) -> DecisionRecord | None:
         row = self.q.one(f"SELECT {_DECISION_COLUMNS} FROM decision WHERE id = :id", id=decision_id)
@@ -196,6 +232,9 @@ class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, Outbo
     # --- conversations and the queue -------------------------------------------------------------------
 
     def conversation(self, conversation_id: str, *, for_update: bool = False) -> Conversation | None:
+        locked, self._locked = self._locked, None
+        if for_update and locked is not None and locked.id == conversation_id:
+            return locked  # read locked by this transaction's preflight
         sql = f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE id = :id"
         row = self.q.one(self.q.locking(sql) if for_update else sql, id=conversation_id)
         return _conversation(row) if row is not None else None

@@ -81,15 +81,21 @@ class FakeStore(AccessFake):
         self.settings_ = replace(self.settings_, **changes)
         return self.settings_
 
-    def preflight(self, key, conversation_id, customer_id, alias_key=None, team=None, at=None) -> Preflight:
+    def preflight(self, key, conversation_id, customer_id, alias_key=None, team=None, at=None,
+                  lock=False) -> Preflight:
         conv = self.conversations.get(conversation_id)
         at = at or self.now
         holder = self.agent(conv.holder, at=at) if conv is not None and conv.holder else None
         absent = holder is not None and routing.availability.absence_at(holder.routing, at) is not None
+        idle = None
+        if lock and conv is not None:
+            idle = not any(c.status == ConversationStatus.UNASSIGNED or (
+                c.status == ConversationStatus.HELD and c.agent_id == conv.agent_id)
+                for c in self.conversations.values())
         return Preflight(self.processed.get(key) or self.processed.get(alias_key), conv.customer_id if conv else None,
                          self.settings_, self.links.get(customer_id), conv.channel if conv else None,
                          self.blocked(customer_id),
-                         None if customer_id in self.links else self.broken.get(customer_id), absent)
+                         None if customer_id in self.links else self.broken.get(customer_id), absent, idle)
 
     def mark_processed(self, key, conversation_id, answer) -> None:
         if key in self.processed:

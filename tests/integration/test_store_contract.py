@@ -384,3 +384,67 @@ def test_transactions_that_say_the_same_thing_take_turns_on_postgresql_and_other
     finally:
         done.set()
         db.dispose()
+
+
+PICK_IDS = ["a", "B", "b", "Z", "_x", "a1", "a10", "a2", "Ä", "é", "z", "0", "~", "Ωmega", "agent-7", "agent_7"]
+
+
+def test_a_teams_candidates_come_from_the_index_in_routings_own_rank_order(db_url):
+    """The memberships' copy of each agent's pick place follows every change of the agent (triggers), and the
+    index gives the ready members in exactly routing.rank's order, ids compared as Python compares them."""
+    import random
+
+    from routing import rank
+    from bot.store.directory import FIRST
+
+    db = Database(db_url)
+    rng = random.Random(5)
+    try:
+        seed(db, *(AgentRecord(i, i, status=Status.ONLINE, max_open=rng.choice([None, 2])) for i in PICK_IDS))
+        for n in range(20):  # loads and rotation places, in a random order of seats
+            db.transact(lambda s: s.record_decision(f"c{n}", assign(rng.choice(PICK_IDS), needs_room=False), T0,
+                                                    None, rotation=rng.random() < 0.7, trigger="event"))
+
+        def away(store):
+            store.save_agent(dataclasses.replace(store.agent("b"), status=Status.AWAY))
+            store.set_memberships("Z", [])  # leaves, and joins again: the join copies the agent's place
+            store.set_memberships("Z", ["billing"])
+        db.transact(away)
+
+        def read(store):
+            directory = store.directory(T0)
+            batches = [[a.id for a in batch] for batch in directory.candidates("billing")]
+            members = directory.members("billing")
+            return batches, members
+        batches, members = db.transact(read)
+        expected = [a.id for a in sorted(members, key=rank) if a.status == Status.ONLINE and a.has_room]
+        assert "b" not in expected and "Z" in expected and len(expected) > FIRST
+        assert [i for batch in batches for i in batch] == expected
+        assert [len(b) for b in batches] == [FIRST, len(expected) - FIRST]
+    finally:
+        db.dispose()
+
+
+def test_a_routed_events_seat_taken_meanwhile_fails_its_commit_and_writes_nothing(db_url):
+    """PostgreSQL: a routed event's decision (its id reserved by the preflight) is written with the COMMIT and
+    its seat last; a seat another transaction took first fails it as a serialization failure, which
+    Database.transact runs again, and nothing of it stays."""
+    from sqlalchemy.exc import DBAPIError
+
+    db = Database(db_url)
+    if not db.is_postgres:
+        db.dispose()
+        pytest.skip("the deferred seat is PostgreSQL's (SQLite has one writer)")
+    try:
+        seed(db, AgentRecord("alice", "Alice", status=Status.ONLINE, max_open=1))
+        with pytest.raises(DBAPIError) as failed:
+            with db.writing() as store:
+                store.preflight("k1", "c1", "cust", team="billing", at=T0)
+                store.record_decision("c1", assign("alice"), T0, None, rotation=True, trigger="event")
+                db.transact(lambda s: s.record_decision("c0", assign("alice"), T0, None, rotation=True,
+                                                        trigger="event"))
+        assert failed.value.orig.sqlstate == "40001"
+        alice = db.transact(lambda s: s.agent("alice"))
+        assert alice.open_load == 1 and db.transact(lambda s: s.decisions("c1")) == []
+    finally:
+        db.dispose()
