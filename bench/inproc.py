@@ -97,7 +97,59 @@ def retention(args: dict) -> dict:
     return _job(args, lambda db: retain(db, args["days"]))
 
 
-TASKS = {"where": where, "seed": do_seed, "decision": decision, "sweep": sweep, "retention": retention}
+def statements(args: dict) -> dict:
+    """Statements and round trips to PostgreSQL per event, by kind: the workload's events through the app's
+    test client, counted on psycopg itself (a statement outside a pipeline, a pipeline, a commit outside one:
+    one round trip each)."""
+    import psycopg
+
+    counts = {"statements": 0, "round_trips": 0}
+    execute, pipeline, commit = psycopg.Cursor.execute, psycopg.Connection.pipeline, psycopg.Connection.commit
+
+    def counted_execute(self, *a, **k):
+        counts["statements"] += 1
+        if self.connection._pipeline is None:
+            counts["round_trips"] += 1
+        return execute(self, *a, **k)
+
+    def counted_pipeline(self, *a, **k):
+        if self._pipeline is None:
+            counts["round_trips"] += 1
+        return pipeline(self, *a, **k)
+
+    def counted_commit(self):
+        if self._pipeline is None:
+            counts["round_trips"] += 1
+        return commit(self)
+
+    psycopg.Cursor.execute, psycopg.Connection.pipeline = counted_execute, counted_pipeline
+    psycopg.Connection.commit = counted_commit
+    app = app_for(args["url"])
+    kinds: dict[str, dict] = {}
+    names = {"C": "created, returning customer", "N": "created, new customer", "R": "resolved", "M": "message"}
+    try:
+        client = app.test_client()
+        stream = make_stream(WORKLOADS[args["workload"]], f"s{time.time():.0f}", args["events"], 1, [], "statements")
+        for (kind, _), line in zip(stream.events, stream.lines):
+            before = dict(counts)
+            _round(client, [line], Counter())
+            entry = kinds.setdefault(names[kind], {"events": 0, "statements": 0, "round_trips": 0})
+            entry["events"] += 1
+            for key in counts:
+                entry[key] += counts[key] - before[key]
+    finally:
+        close(app)
+    return {k: {"events": v["events"], "statements": v["statements"] / v["events"],
+                "round_trips": v["round_trips"] / v["events"]} for k, v in kinds.items()}
+
+
+def seed_team(args: dict) -> dict:
+    from bench.seed import one_team
+
+    return one_team(args["url"], args["agents"])
+
+
+TASKS = {"where": where, "seed": do_seed, "seed_team": seed_team, "statements": statements, "decision": decision, "sweep": sweep, "retention": retention}
 
 if __name__ == "__main__":
     print(json.dumps(TASKS[sys.argv[1]](json.loads(sys.argv[2]))))

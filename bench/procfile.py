@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Mapping
 
 BASELINE_APP = "bench.baseline:create_app()"
+DURABLE_APP = "bench.baseline:create_durable_app()"
 # A `module:callable` argument naming stickybot's own app, e.g. 'bot:create_app()' or bot.wsgi:app.
 _APP = re.compile(r"^bot(\.\w+)*:\S+$")
 # ${VAR:-default}, ${VAR-default}, ${VAR} and $VAR; defaults hold no nested expansions here.

@@ -53,9 +53,15 @@ def throughput(backend: str, r: dict) -> None:
     p = f"[{backend}] {r['tree']} ({r['serve']})"
     ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "n/a"
     print(f"{p} bare Flask: {_run(b, 'req/s')} | stickybot: {_run(s, 'events/s')} | ratio {ratio}")
+    if r.get("durable"):
+        d = r["durable"]
+        print(f"{p}   the durable floor (bare Flask + one committed INSERT per event): {_run(d, 'req/s')} | "
+              f"its ratio {r['durable_ratio']:.2f}")
     print(f"{p}   stickybot {_sent(s)}")
     print(f"{p}   command: {s['command']}")
     _warn(p, "bare Flask", b)
+    if r.get("durable"):
+        _warn(p, "durable floor", r["durable"])
     _warn(p, "stickybot", s)
     print(flush=True)
 
@@ -89,3 +95,25 @@ def sweep(backend: str, r: dict, what: str = "sweep of {n:,} stale links", job: 
 
 def retention(backend: str, r: dict) -> None:
     sweep(backend, r, "retention job, {n:,} old event keys and outbox rows deleted", "the retention job")
+
+
+def latency(backend: str, r: dict) -> None:
+    p, a, q = f"[{backend}] {r['tree']} ({r['serve']})", r["alone"], r["paced"]
+    print(f"{p} one routed event at a time: p50 {a['p50_ms']:.2f} ms p90 {a['p90_ms']:.2f} ms "
+          f"(/healthz on the same connection: p50 {a['healthz_p50_ms']:.2f} ms; {a['events']} events)")
+    print(f"{p} fixed rate {q['rate']:g} events/s for {q['seconds']:g} s, open loop ({q['connections']} "
+          f"connections): p50 {q['p50_ms']:.1f} p99 {q['p99_ms']:.1f} max {q['max_ms']:.1f} ms; "
+          f"{q['events']} events, achieved {q['achieved_rps']:.0f}/s, sent late {q['sent_late']}", flush=True)
+    for what, run in (("one at a time", a), ("fixed rate", q)):
+        if run["non_2xx"]:
+            print(f"{p}   !! {what}: {run['non_2xx']} answers were not 2xx")
+    print(flush=True)
+
+
+def teamsize(backend: str, r: dict) -> None:
+    cells = ", ".join(f"{int(n):,} agents {s['p50_ms']:.2f} ms" for n, s in r["sizes"].items())
+    print(f"[{backend}] {r['tree']} one new conversation for one team, sent alone (p50): {cells} | "
+          f"largest/smallest {r['ratio']:.2f}", flush=True)
+    for n, s in r["sizes"].items():
+        if s["non_2xx"]:
+            print(f"[{backend}]   !! {n} agents: {s['non_2xx']} answers were not 2xx")

@@ -5,6 +5,7 @@ sweep and the retention job under load. Any source tree can be measured (--src),
     python bench/run.py                                   # this tree, SQLite and (if reachable) PostgreSQL
     python bench/run.py --src /work/bench-old --src .     # two trees, back to back
     python bench/run.py --serve procfile --serve gthread:2x1 --db sqlite --skip decision sweep
+    python bench/run.py --workload routed --skip decision sweep retention   # issue 22's table
 
 Prints each figure; writes bench/results/latest.json (and --out, if given).
 """
@@ -22,14 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import report  # noqa: E402
+from bench import latency, report  # noqa: E402
 from bench.client import ClientError, Load, measure, pause_for, require_wrk, warm_then_measure  # noqa: E402
 from bench.databases import PG_DEFAULT, Databases  # noqa: E402
 from bench.procfile import ProcfileError, parse_serve  # noqa: E402
 from bench.server import Server, ServerError, Tree  # noqa: E402
-from bench.workload import WORKLOADS  # noqa: E402
+from bench.workload import WORKLOADS, one_team  # noqa: E402
 
-PARTS = ("throughput", "decision", "sweep", "retention")
+PARTS = ("throughput", "latency", "teamsize", "decision", "sweep", "retention")
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -55,6 +56,10 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
                    help="old event keys the retention job deletes (with half as many old outbox rows)")
     p.add_argument("--job-load", type=float, default=0.5,
                    help="the paced load while a job runs, as a fraction of the saturated rate (default 0.5)")
+    p.add_argument("--rate", type=float, default=100.0, help="the fixed rate of the paced run, events/s")
+    p.add_argument("--rate-duration", type=float, default=30.0, help="seconds of the paced run")
+    p.add_argument("--alone-events", type=int, default=300, help="events sent one at a time")
+    p.add_argument("--team-sizes", default="10,100,1000,5000", help="team sizes of the team-size row")
     p.add_argument("--skip", nargs="*", default=[], choices=PARTS)
     p.add_argument("--out", type=Path, help="also write the results here")
     args = p.parse_args(argv)
@@ -69,6 +74,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         args.serve = [parse_serve(s) for s in (args.serve or ["procfile"])]
     except ProcfileError as exc:
         p.error(str(exc))
+    args.team_sizes = [int(n) for n in args.team_sizes.split(",")]
     args.decision_links = [int(n) for n in args.decision_links.split(",")]
     if len(args.decision_links) != 2 or min(args.decision_links) < 1:
         p.error("--decision-links takes two link counts, e.g. 10000,1000000")
@@ -101,11 +107,47 @@ class Bench:
         try:
             seeded = tree.inproc("seed", {"url": url, "workload": self.work.name})
             baseline = self.measure(tree, serve, "baseline", url)
+            durable = self.measure(tree, serve, "durable", url)
             stickybot = self.measure(tree, serve, "stickybot", url)
         finally:
             dbs.drop(url)
         return {"tree": str(tree.source), "serve": serve.label, "seeded": seeded, "baseline": baseline,
-                "stickybot": stickybot, "ratio": stickybot["rps"] / baseline["rps"] if baseline["rps"] else None}
+                "durable": durable, "stickybot": stickybot,
+                "ratio": stickybot["rps"] / baseline["rps"] if baseline["rps"] else None,
+                "durable_ratio": durable["rps"] / baseline["rps"] if baseline["rps"] else None}
+
+    def latency(self, dbs: Databases, tree: Tree) -> dict:
+        """One event at a time, then a fixed rate (open loop), on one seeded database and server."""
+        url, serve = dbs.fresh("latency"), self.args.serve[0]
+        try:
+            tree.inproc("seed", {"url": url, "workload": self.work.name})
+            server = Server(tree, serve, "stickybot", url, self.scratch / "server.log")
+            try:
+                alone = latency.alone(server.port, self.work, self.tag(), self.args.alone_events)
+                paced = latency.paced(server.port, self.work, self.tag(), self.args.rate, self.args.rate_duration,
+                                      self.args.concurrency)
+            finally:
+                server.stop()
+        finally:
+            dbs.drop(url)
+        return {"tree": str(tree.source), "serve": serve.label, "alone": alone, "paced": paced}
+
+    def teamsize(self, dbs: Databases, tree: Tree) -> dict:
+        """New conversations for one team, one at a time, the team growing."""
+        sizes, serve = {}, self.args.serve[0]
+        for size in self.args.team_sizes:
+            url = dbs.fresh(f"team{size}")
+            try:
+                tree.inproc("seed_team", {"url": url, "agents": size})
+                server = Server(tree, serve, "stickybot", url, self.scratch / "server.log")
+                try:
+                    sizes[str(size)] = latency.alone(server.port, one_team(size), self.tag(), self.args.alone_events)
+                finally:
+                    server.stop()
+            finally:
+                dbs.drop(url)
+        first, last = sizes[str(self.args.team_sizes[0])], sizes[str(self.args.team_sizes[-1])]
+        return {"tree": str(tree.source), "sizes": sizes, "ratio": last["p50_ms"] / first["p50_ms"]}
 
     def decision(self, dbs: Databases, tree: Tree) -> dict:
         urls = {str(n): dbs.fresh(f"links{n}") for n in self.args.decision_links}
@@ -175,7 +217,7 @@ def run_backend(bench: Bench, backend: str, trees: list[Tree], out: dict) -> Non
                     result = bench.throughput(dbs, tree, serve)
                     out.setdefault("throughput", []).append(result)
                     report.throughput(backend, result)
-        for part in ("decision", "sweep", "retention"):
+        for part in ("latency", "teamsize", "decision", "sweep", "retention"):
             if part not in args.skip:
                 for tree in trees:
                     result = getattr(bench, part)(dbs, tree)

@@ -92,7 +92,10 @@ def links(url: str, work: Workload, live: int, stale: int = 0, rng_seed: int = 7
     agents = work.agent_ids()
     moment = datetime.now(timezone.utc)
     inside = (work.sticky_days - 1) * 86400
-    plan = [(f"cust{i}", moment - timedelta(seconds=rng.random() * inside)) for i in range(live)]
+    if work.seen_days is not None:
+        plan = [(f"cust{i}", moment - timedelta(days=work.seen_days)) for i in range(live)]
+    else:
+        plan = [(f"cust{i}", moment - timedelta(seconds=rng.random() * inside)) for i in range(live)]
     plan += [(f"stale{i}", moment - timedelta(days=30 + rng.random() * 30)) for i in range(stale)]
     engine = create_engine(url)
     try:
@@ -163,3 +166,34 @@ def seed(url: str, work: Workload, live: int | None = None, stale: int = 0, old:
         close(app)
     return {"agents": work.agents, "teams": work.teams, "links": live, "stale_links": stale, "old_keys": old,
             "old_outbox_rows": (old + 1) // 2, "availability": with_availability}
+
+
+def one_team(url: str, agents: int) -> dict:
+    """A directory of one team of `agents` agents, all online (bench.workload.one_team), the agents and their
+    memberships written in bulk with SQLAlchemy Core (the settings and the team through the admin API)."""
+    from bot.migrate import upgrade
+    from bench.workload import one_team as shape
+
+    work = shape(agents)
+    upgrade(url)
+    app = app_for(url)
+    try:
+        client = app.test_client()
+        call(client, "PATCH", "/api/settings", {"sticky_days": 7, "availability_check": True, "drain_unassigned": True})
+        call(client, "PUT", "/api/teams/team00", {"name": "Team 0"})
+    finally:
+        close(app)
+    engine = create_engine(url)
+    try:
+        meta = MetaData()
+        meta.reflect(engine, only=["agent", "membership"])
+        agent, membership = meta.tables["agent"], meta.tables["membership"]
+        ids = work.agent_ids()
+        with engine.begin() as conn:
+            conn.execute(insert(agent), [_checked(agent, {
+                "id": a, "name": a, "email": f"{a}@example.com", "slack_user_id": None, "status": "online",
+                "max_open": None, "active": True, "open_load": 0, "last_assigned": None}) for a in ids])
+            conn.execute(insert(membership), [_checked(membership, {"agent_id": a, "team_id": "team00"}) for a in ids])
+    finally:
+        engine.dispose()
+    return {"agents": agents, "teams": 1}

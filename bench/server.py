@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.procfile import BASELINE_APP, Serve, web_line, with_app
+from bench.procfile import BASELINE_APP, DURABLE_APP, Serve, web_line, with_app
 from bench.workload import ADMIN_TOKEN, SECRET
 
 BENCH_ROOT = Path(__file__).resolve().parents[1]
@@ -102,13 +102,14 @@ class Server:
     """The web command of a tree's Procfile (with a serve spec), with stickybot's app or the baseline's."""
 
     def __init__(self, tree: Tree, serve: Serve, app: str, db_url: str, log: Path):
-        """`app` is "stickybot" (the command as it is) or "baseline" (the same command, the baseline's app)."""
+        """`app` is "stickybot" (the command as it is), "baseline" or "durable" (the same command with the
+        baseline's app, or its durable floor: bench/baseline.py)."""
         self.port = free_port()
         env = tree.env(PORT=str(self.port), DATABASE_URL=db_url, STICKY_WEBHOOK_SECRET=SECRET,
                        STICKY_ADMIN_TOKEN=ADMIN_TOKEN,
                        PROMETHEUS_MULTIPROC_DIR=tempfile.mkdtemp(prefix="prom-", dir=log.parent))
         argv = serve.argv(web_line(tree.run_dir / "Procfile"), env)
-        self.argv = argv if app == "stickybot" else with_app(argv, BASELINE_APP)
+        self.argv = argv if app == "stickybot" else with_app(argv, DURABLE_APP if app == "durable" else BASELINE_APP)
         self.log = log
         with log.open("ab") as out:
             self.proc = subprocess.Popen(self.argv, cwd=tree.run_dir, env=env, stdout=out,

@@ -36,6 +36,7 @@ class Workload:
     # Working hours in four zones for every agent, every 10th agent absent now (covered by the next one), and
     # one absence next month for each (bench/seed.py `availability`): where the tree has them.
     availability: bool = False
+    seen_days: float | None = None  # every returning customer's link last touched this long ago (None: 0-6 days)
 
     def agent_ids(self) -> list[str]:
         return [f"agent{n:03d}" for n in range(self.agents)]
@@ -64,7 +65,16 @@ WORKLOADS = {
     "default": Workload("default", teams=6, agents=60, customers=4_000),
     "big": Workload("big", teams=50, agents=500, customers=200_000),
     "staffed": Workload("staffed", teams=10, agents=100, customers=4_000, availability=True),
+    # The workload of issue 22's table: new conversations 70% (half of them returning customers, all seen two
+    # days ago), resolves 30%.
+    "routed": Workload("routed", teams=6, agents=60, customers=4_000, mix=(0.70, 0.30, 0.0), seen_days=2.0),
 }
+
+
+def one_team(agents: int) -> Workload:
+    """A directory of one team (team00) of `agents` agents, all online, and new customers only."""
+    return Workload(f"team{agents}", teams=1, agents=agents, customers=1, returning=0.0, mix=(1.0, 0.0, 0.0),
+                    away_every=agents + 1)
 
 
 def sign(timestamp: int, body: bytes) -> str:

@@ -54,6 +54,8 @@ class Outbox:
     def deliver_due(self, limit: int = 50, stop: threading.Event | None = None) -> int:
         """Send up to `limit` due rows; returns how many were handled. Safe to call from any process."""
         handled = 0
+        if not self.by_kind:  # no sender in this process (no Slack token, no helpdesk): nothing to read
+            return 0
         while handled < limit and not (stop is not None and stop.is_set()):
             now = self.clock.now()
             kinds = self.db.read(lambda store: self._due_kinds(store, now))

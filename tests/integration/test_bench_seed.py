@@ -91,3 +91,26 @@ def test_the_retention_job_deletes_exactly_the_old_records_seeded(db_url):
     done = retention({"url": db_url, "days": 30})
     assert done["removed"] == 9 + 5  # the keys, and every other one's outbox row
     assert retention({"url": db_url, "days": 30})["removed"] == 0
+
+
+def test_one_team_is_seeded_in_bulk_and_routed_by_its_least_loaded_members(db_url):
+    """The team-size row's directory: one team, every agent online, written with Core (the memberships' pick
+    places filled by the database itself), and new conversations spread over its members."""
+    from bench.seed import app_for, close, one_team
+    from bench.workload import make_stream, one_team as shape
+
+    one_team(db_url, 30)
+    app = app_for(db_url)
+    try:
+        [team] = api(app, "/api/teams")
+        assert team["id"] == "team00" and len(team["members"]) == 30
+        client, agents = app.test_client(), []
+        for line in make_stream(shape(30), "ts", 40, 1, [], "ts").lines:
+            stamp, signature, body = line.split("\t", 2)
+            answer = client.post("/webhooks/widget", data=body, content_type="application/json",
+                                 headers={"X-Sticky-Timestamp": stamp, "X-Sticky-Signature": signature})
+            assert answer.status_code == 200 and answer.get_json()["rule"] == "default"
+            agents.append(answer.get_json()["agent"])
+        assert agents[:30] == shape(30).agent_ids() and len(set(agents)) == 30  # by id, then least recently
+    finally:
+        close(app)
