@@ -5,7 +5,8 @@
     python bench/profile.py --db postgres --workload routed --src /work/bench-old   # another tree
 
 Seeds the bench's default workload, starts the Procfile's web command, drives fresh signed events with wrk
-(as bench/run.py does), and records every worker with py-spy (`pip install py-spy`) meanwhile. Each worker's
+(as bench/run.py does), and records every worker with py-spy (`pip install py-spy`; `--gil`: the thread
+holding the interpreter, so time spent waiting does not show) meanwhile. Each worker's
 flame graph is written to bench/profiles/<db>-worker<N>.svg, with py-spy's own summary of the hottest
 functions printed. On PostgreSQL, what the database's backends do meanwhile is sampled too (bench/pgwait.py:
 lock waits, time waiting for the application inside a transaction); and, in a process of its own, how many

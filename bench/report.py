@@ -16,8 +16,9 @@ def _pct(share: float) -> str:
 def header(work: Workload, load: Load, args, trees: list[dict]) -> dict:
     mix = "/".join(_pct(s) for s in work.mix)
     print(f"workload {work.name}: {work.agents} agents in {work.teams} teams (every {work.away_every}th away, "
-          f"the rest online, no capacity limit), {work.customers:,} returning customers with links inside the "
-          f"{work.sticky_days}-day window; conversation.created/resolved/message {mix}; created events "
+          f"the rest online, no capacity limit), {work.customers:,} returning customers with links "
+          + (f"touched {work.seen_days:g} days ago, in the" if work.seen_days is not None else "inside the")
+          + f" {work.sticky_days}-day window; conversation.created/resolved/message {mix}; created events "
           f"{_pct(work.returning)} returning customers, {_pct(1 - work.returning)} new; every event fresh")
     print(f"client: wrk, {load.concurrency} connections, {args.warmup:g} s warm-up on its own events, "
           f"{load.duration:g} s measured; {os.cpu_count()} CPUs")

@@ -5,7 +5,9 @@ together.
    this conversation; the directory is read through the store as the decision asks).
 2. `routing.decide()`: pure.
 3. `store.record_decision()`: one operation that takes the seat with the chosen agent (if it is still free)
-   and records the decision. If the seat was taken meanwhile, decide again with what is true now.
+   and records the decision. If the seat was taken meanwhile, decide again with what is true now. (On
+   PostgreSQL a routed event's seat goes out last, with the COMMIT: a seat gone by then fails the commit and
+   the whole transaction runs again, which decides again just the same.)
 4. `settle()`: give back the previous holder's seat, move the conversation (assigned, queued or held), the
    link and the claim timer, and write the DM to the outbox.
 """

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import delete, func, insert, select, update
 
@@ -37,9 +38,16 @@ def _routing_agent(row, zone: str, absences: dict[str, list[routing.Absence]]) -
 def absences_by_agent(rows: list[tuple]) -> dict[str, list[routing.Absence]]:
     """Absence rows (agent_id first, as `_ABSENCE_COLUMNS`) by agent, earliest first."""
     found: dict[str, list[routing.Absence]] = {}
-    for r in sorted(rows, key=lambda r: dt(r[2])):
-        found.setdefault(r[0], []).append(routing.Absence(dt(r[2]), dt(r[3]), tuple(json.loads(r[4])), r[5], r[6], r[1]))
+    for absence, agent_id in sorted((_absence(tuple(r)) for r in rows), key=lambda pair: pair[0].start):
+        found.setdefault(agent_id, []).append(absence)
     return found
+
+
+@lru_cache(maxsize=8192)
+def _absence(row: tuple) -> tuple[routing.Absence, str]:
+    """One absence row as routing's (immutable) Absence: the same row, read by every event that looks at its
+    agent, is converted once per process."""
+    return routing.Absence(dt(row[2]), dt(row[3]), tuple(json.loads(row[4])), row[5], row[6], row[1]), row[0]
 
 
 # A team's pick order (routing.rank) as the index ix_membership_pick keeps it: members that could be available

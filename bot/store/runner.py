@@ -8,7 +8,9 @@ Plain statements are written once with :name parameters and work on SQLite and P
 stored exactly as SQLAlchemy stores them (UTC; text "YYYY-MM-DD HH:MM:SS.ffffff" on SQLite).
 
 On PostgreSQL, writes nobody reads back (`later()`) wait and go out in one pipeline with the next read or the
-COMMIT: one round trip instead of one each. On SQLite they run at once (no network to save).
+COMMIT: one round trip instead of one each, and as few statements as keeps their meaning (`combined()`);
+`last()` writes go after all of them (a seat: its row locked only until the COMMIT right behind it). On
+SQLite they run at once (no network to save).
 """
 from __future__ import annotations
 

@@ -110,6 +110,21 @@ def test_a_full_agent_is_waited_for_and_an_offline_one_never(team):
     assert r["status"] == "assigned"
 
 
+def test_a_full_agent_that_resolves_a_conversation_takes_the_customer_held_for_it(team):
+    """The resolve reads, with its conversation, whether anything is held for the agent it frees; here
+    something is, so the freed seat goes to the held customer at once (and with nothing held or queued, a
+    resolve frees the seat and does nothing more)."""
+    settings(team, sticky_wait_minutes=30)
+    team.event(conversation="x1", customer="c1", at=iso(T0), assign={"agent": "alice"})
+    team.event(conversation="x2", customer="c2", at=iso(T0), assign={"agent": "alice"})
+    assert come_back(team)["status"] == "held"  # alice is full (2/2)
+    team.event(type="conversation.resolved", conversation="x1", at=iso(T0 + timedelta(minutes=1)))
+    assert (conv(team)["status"], conv(team)["agent"]) == ("assigned", "alice")
+    assert loads(team)["alice"] == 2
+    team.event(type="conversation.resolved", conversation="x2", at=iso(T0 + timedelta(minutes=2)))
+    assert loads(team)["alice"] == 1 and conv(team, "x2")["status"] == "resolved"
+
+
 def test_an_offline_agent_is_never_waited_for(team):
     settings(team, sticky_wait_minutes=30)
     team.api("PATCH", "/api/agents/alice", {"status": "offline"})
