@@ -194,14 +194,16 @@ class Database:
                 q.rollback()
 
     @contextmanager
-    def writing(self) -> Iterator[SqlStore]:
+    def writing(self, again: bool = False) -> Iterator[SqlStore]:
         """One write transaction, committed on success and rolled back on any error. On SQLite it holds the
-        single writer's turn from the start (BEGIN IMMEDIATE), so writers queue instead of colliding."""
+        single writer's turn from the start (BEGIN IMMEDIATE), so writers queue instead of colliding. `again`:
+        the transaction runs again after losing a race (its store then takes seats at once: SqlStore)."""
         if self._checkpointer is not None:
             self._checkpointer.ensure_running()
         with self._writer or nullcontext(), self._write_engine.connect() as conn:
             q = Runner(conn)
             store = SqlStore(q, self.clock, self.zone)
+            store.again = again
             q.begin(immediate=True)
             try:
                 yield store
@@ -234,7 +236,7 @@ class Database:
             try:
                 if shared and self._group is not None:
                     return self._group.run(work)
-                with self.writing() as store:
+                with self.writing(again=attempt > 1) as store:
                     return work(store)
             except (IntegrityError, OperationalError, DBAPIError, Contention) as exc:
                 if attempt == attempts or not (isinstance(exc, Contention) or _retryable(exc)):

@@ -77,6 +77,7 @@ class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, Outbo
         self.zone = zone  # the time zone of agents that have none of their own
         self._reserved: int | None = None  # a decision id the preflight reserved (PostgreSQL)
         self._locked: Conversation | None = None  # the conversation the preflight read locked
+        self.again = False  # this transaction runs again after losing a race (bot.db.Database.transact)
         self.info: dict = {}  # what the transaction did, for after its commit (e.g. rules decided, for metrics)
 
     # --- settings and idempotency -------------------------------------------------------------------
@@ -106,7 +107,10 @@ class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, Outbo
         if lock:
             statements.append((self.q.locking(_LOCKED), dict(conv=conversation_id)))
         # A routed event's decision id, reserved now: its writes, the seat last, then go out with the COMMIT.
-        reserve = self.q.pg and team is not None
+        # A transaction run again after losing a race takes its seat at once instead, deciding again inside
+        # the transaction if the seat is gone (under a storm of changes to one agent, a seat checked only at
+        # the COMMIT could keep losing).
+        reserve = self.q.pg and team is not None and not self.again
         if reserve:
             statements.append(("SELECT nextval('decision_id_seq')", {}))
         answers = self.q.many(statements)

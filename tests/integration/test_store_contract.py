@@ -446,5 +446,10 @@ def test_a_routed_events_seat_taken_meanwhile_fails_its_commit_and_writes_nothin
         assert failed.value.orig.sqlstate == "40001"
         alice = db.transact(lambda s: s.agent("alice"))
         assert alice.open_load == 1 and db.transact(lambda s: s.decisions("c1")) == []
+        # Run again, the transaction takes its seat at once: a seat that is gone is known there and then, and
+        # the decision is made again inside the same transaction (here: alice is full, so no seat).
+        with db.writing(again=True) as store:
+            store.preflight("k1", "c1", "cust", team="billing", at=T0)
+            assert store.record_decision("c1", assign("alice"), T0, None, rotation=True, trigger="event") is None
     finally:
         db.dispose()
