@@ -202,8 +202,7 @@ class Database:
             self._checkpointer.ensure_running()
         with self._writer or nullcontext(), self._write_engine.connect() as conn:
             q = Runner(conn)
-            store = SqlStore(q, self.clock, self.zone)
-            store.again = again
+            store = SqlStore(q, self.clock, self.zone, again)
             q.begin(immediate=True)
             try:
                 yield store

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol, Sequence
+from typing import Iterable, Protocol, Sequence
 
 from .hours import Hours
 
@@ -187,6 +187,6 @@ class Directory(Protocol):
     def everyone(self) -> Sequence[Agent]:
         """Every active agent."""
 
-    # Optional: candidates(team_id) -> Iterable[Sequence[Agent]], the team's active members that could be
-    # available (online, below capacity), in batches in the order of routing.rank, so that a pick reads only
-    # the first few (routing.pick_in). A directory without it is read whole with members().
+    def candidates(self, team_id: str) -> Iterable[Sequence[Agent]]:
+        """The team's active members that could be available (online, below capacity), in batches in the order
+        of routing.rank, so that a pick reads only the first few (routing.pick_in)."""

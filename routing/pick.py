@@ -26,10 +26,9 @@ def rank(agent: Agent) -> tuple:
 def pick_in(directory: Directory, team: str, at: datetime, exclude: Iterable[str] = ()) -> Agent | None:
     """pick() over a team's active members, read in rank order a batch at a time (Directory.candidates): the
     first batch holding an available agent holds the one pick() would choose among them all, since every
-    later batch ranks after it. A directory without `candidates` gives the whole team as one batch."""
+    later batch ranks after it."""
     exclude = frozenset(exclude)
-    batches = getattr(directory, "candidates", None)
-    for batch in batches(team) if batches is not None else (directory.members(team),):
+    for batch in directory.candidates(team):
         chosen = pick(batch, at, exclude)
         if chosen is not None:
             return chosen

@@ -53,17 +53,17 @@ def _absence(row: tuple) -> tuple[routing.Absence, str]:
 # A team's pick order (routing.rank) as the index ix_membership_pick keeps it: members that could be available
 # (`ready`: active, online, with room), least loaded, then least recently assigned (-1: never), then by id
 # compared as Python compares strings (code points: the "C" collation on PostgreSQL, SQLite's own).
-def _ranked(pg: bool, tail: str) -> str:
+def _ranked(pg: bool, tail: str, columns: str = _A) -> str:
     by_id = 'm.agent_id COLLATE "C"' if pg else "m.agent_id"
-    return (f"SELECT {_A} FROM membership m JOIN agent a ON a.id = m.agent_id WHERE m.team_id = :team AND m.ready "
-            f"ORDER BY m.open_load, m.rotation, {by_id} {tail}")
+    return (f"SELECT {columns} FROM membership m JOIN agent a ON a.id = m.agent_id WHERE m.team_id = :team "
+            f"AND m.ready ORDER BY m.open_load, m.rotation, {by_id} {tail}")
 
 
 # The first candidates a pick reads; the rest of the team only if none of these can take it.
 FIRST = 8
 _FIRST = {pg: _ranked(pg, f"LIMIT {FIRST}") for pg in (False, True)}
 _REST = {pg: _ranked(pg, f"LIMIT -1 OFFSET {FIRST}" if not pg else f"OFFSET {FIRST}") for pg in (False, True)}
-_FIRST_IDS = {pg: _FIRST[pg].replace(f"SELECT {_A} FROM", "SELECT a.id FROM", 1) for pg in (False, True)}
+_FIRST_IDS = {pg: _ranked(pg, f"LIMIT {FIRST}", "a.id") for pg in (False, True)}
 
 # What an event's decision will most likely ask the directory, read with the event's preflight (one round
 # trip): the first candidates of the event's team, its linked agent and that agent's teams, and whether the

@@ -183,7 +183,7 @@ class Runner:
 
 _WRITE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+([a-z_]+)\b", re.IGNORECASE)
 _PARAM = re.compile(r"%\(([a-z_][a-z0-9_]*)\)s")
-_combined: dict[tuple[str, ...], str] = {}
+_plans: dict[tuple[str, ...], list[tuple[str, list[int]]]] = {}
 
 
 def combined(writes: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
@@ -192,42 +192,44 @@ def combined(writes: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
     and fail or commit together). The statements of one see the same snapshot and not each other's changes, so
     a write joins only if no write already in it is on a table it names; any other write stays as it is. Each
     statement costs the database and the driver about as much as a small write does; an event's writes were
-    seven of them."""
-    out: list[tuple[str, dict]] = []
-    group: list[tuple[str, dict]] = []
+    seven of them. The texts are the code's own, so how a sequence of them groups is worked out once."""
+    texts = tuple(text for text, _ in writes)
+    plan = _plans.get(texts)
+    if plan is None:
+        plan = _plans[texts] = _plan(texts)
+    return [(sql, writes[members[0]][1] if len(members) == 1 else
+             {f"w{n}_{name}": value for n, i in enumerate(members) for name, value in writes[i][1].items()})
+            for sql, members in plan]
+
+
+def _plan(texts: tuple[str, ...]) -> list[tuple[str, list[int]]]:
+    """Each statement to send, with the positions of the writes it carries."""
+    plan: list[tuple[str, list[int]]] = []
+    group: list[int] = []
     tables: set[str] = set()
 
     def flush() -> None:
         if len(group) == 1:
-            out.append(group[0])
+            plan.append((texts[group[0]], list(group)))
         elif group:
-            out.append(_as_one(group))
+            parts = [f"w{n} AS ({_PARAM.sub(lambda m, n=n: f'%(w{n}_{m.group(1)})s', texts[i])} RETURNING 1)"
+                     for n, i in enumerate(group)]
+            plan.append(("WITH " + ", ".join(parts) + " SELECT 1", list(group)))
         group.clear()
         tables.clear()
 
-    for text, values in writes:
+    for i, text in enumerate(texts):
         target = _WRITE.match(text)
         if target is None or " RETURNING " in text.upper() or text.lstrip()[:4].upper() == "WITH":
             flush()
-            out.append((text, values))
+            plan.append((text, [i]))
             continue
         if any(re.search(rf"\b{t}\b", text) for t in tables):
             flush()
-        group.append((text, values))
+        group.append(i)
         tables.add(target.group(1).lower())
     flush()
-    return out
-
-
-def _as_one(group: list[tuple[str, dict]]) -> tuple[str, dict]:
-    texts = tuple(text for text, _ in group)
-    sql = _combined.get(texts)
-    if sql is None:
-        parts = [f"w{n} AS ({_PARAM.sub(lambda m, n=n: f'%(w{n}_{m.group(1)})s', text)} RETURNING 1)"
-                 for n, text in enumerate(texts)]
-        sql = _combined[texts] = "WITH " + ", ".join(parts) + " SELECT 1"
-    values = {f"w{n}_{name}": value for n, (_, params) in enumerate(group) for name, value in params.items()}
-    return sql, values
+    return plan
 
 
 def dt(value: Any) -> datetime | None:

@@ -71,13 +71,13 @@ def _decision(row) -> DecisionRecord:
 
 class SqlStore(DirectoryStatements, AbsenceStatements, CustomerStatements, OutboxStatements, StatsStatements,
                SlackStatements, AccessStatements, HelpdeskStatements, PageStatements):
-    def __init__(self, q: Runner, clock: Clock, zone: str = "UTC"):
+    def __init__(self, q: Runner, clock: Clock, zone: str = "UTC", again: bool = False):
         self.q = q
         self.clock = clock
         self.zone = zone  # the time zone of agents that have none of their own
         self._reserved: int | None = None  # a decision id the preflight reserved (PostgreSQL)
         self._locked: Conversation | None = None  # the conversation the preflight read locked
-        self.again = False  # this transaction runs again after losing a race (bot.db.Database.transact)
+        self.again = again  # this transaction runs again after losing a race (bot.db.Database.transact)
         self.info: dict = {}  # what the transaction did, for after its commit (e.g. rules decided, for metrics)
 
     # --- settings and idempotency -------------------------------------------------------------------

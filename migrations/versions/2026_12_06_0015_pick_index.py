@@ -93,9 +93,8 @@ def downgrade() -> None:
     for trigger, table in (('membership_pick_on_agent', 'agent'), ('membership_pick_on_join', 'membership')):
         op.execute(f"DROP TRIGGER IF EXISTS {trigger}" + (f" ON {table}" if postgres else ""))
     if postgres:
-        for function in ('membership_pick_from_agent', 'membership_pick_on_join', 'sticky_seat_taken'):
-            op.execute(f"DROP FUNCTION IF EXISTS {function}()" if function != 'sticky_seat_taken'
-                       else "DROP FUNCTION IF EXISTS sticky_seat_taken(bigint)")
+        for function in ('membership_pick_from_agent()', 'membership_pick_on_join()', 'sticky_seat_taken(bigint)'):
+            op.execute(f"DROP FUNCTION IF EXISTS {function}")
     with op.batch_alter_table('membership') as batch:
         batch.drop_column('rotation')
         batch.drop_column('open_load')
